@@ -1,0 +1,1 @@
+"""Handcrafted baselines of the paper's tables: LBP and HOOF spotting, LBP-TOP + SVM."""

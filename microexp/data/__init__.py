@@ -1,0 +1,1 @@
+"""CASME II reading, synthetic data, splits, targets, augmentation and the DataModule."""

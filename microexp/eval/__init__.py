@@ -1,0 +1,1 @@
+"""Evaluation: metrics, spotting, plots, reports and inference."""

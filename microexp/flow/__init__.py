@@ -1,0 +1,1 @@
+"""Optical flow: batched TV-L1 in PyTorch beside OpenCV's, a per-clip cache and colour coding."""

@@ -1,0 +1,1 @@
+"""Pure PyTorch networks: spatial (DeepLab-LargeFOV), temporal (MPNet), contrast, memory, joint."""
