@@ -1,0 +1,116 @@
+"""Subject-independent splits (DESIGN §7): leave-one-subject-out folds and a 70/30 holdout.
+
+A subject's clips are never in both training and test. ``holdout_clips`` (clip-level, as some
+papers did) exists only to compare with them and says so in its name.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from microexp.data.casme2 import natural_sorted
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which subjects (or, for ``holdout_clips``, which clip ids) go where."""
+
+    name: str
+    train: tuple[str, ...]
+    val: tuple[str, ...]
+    test: tuple[str, ...]
+    fold: int | None = None
+    by: str = "subject"  # "subject", or "clip" for holdout_clips
+
+    def __post_init__(self) -> None:
+        overlap = (set(self.train) & set(self.test)) | (set(self.val) & set(self.test))
+        overlap |= set(self.train) & set(self.val)
+        if overlap:
+            raise ValueError(f"split {self.name}: {sorted(overlap)} in more than one part")
+
+    def part_of(self, key: str) -> str | None:
+        """``"train"``, ``"val"``, ``"test"`` or None for a subject (or clip id)."""
+        for part in ("train", "val", "test"):
+            if key in getattr(self, part):
+                return part
+        return None
+
+
+def _carve_val(train: list[str], val_subjects: int | Sequence[str], seed: int) -> list[str]:
+    if isinstance(val_subjects, int):
+        if val_subjects < 0 or val_subjects >= len(train):
+            raise ValueError(
+                f"val_subjects={val_subjects} must leave at least one training subject "
+                f"(there are {len(train)})"
+            )
+        return sorted(random.Random(seed).sample(train, val_subjects), key=train.index)
+    val = list(val_subjects)
+    unknown = [s for s in val if s not in train]
+    if unknown:
+        raise ValueError(f"validation subjects {unknown} are not training subjects {train}")
+    return val
+
+
+def loso_split(
+    subjects: Iterable[str], fold: int, *, val_subjects: int | Sequence[str] = 0, seed: int = 0
+) -> Split:
+    """Fold ``fold`` leaves out the ``fold``-th subject (natural order of the subjects present).
+
+    Validation subjects, if any, are carved from the remaining (training) subjects, seeded.
+    """
+    ordered = natural_sorted(set(subjects))
+    if not ordered:
+        raise ValueError("no subjects to split")
+    if not 0 <= fold < len(ordered):
+        raise ValueError(
+            f"LOSO fold {fold} does not exist: there are {len(ordered)} subjects "
+            f"(folds 0-{len(ordered) - 1})"
+        )
+    test = ordered[fold]
+    train = [s for s in ordered if s != test]
+    val = _carve_val(train, val_subjects, seed + fold)
+    train = [s for s in train if s not in val]
+    return Split("loso", tuple(train), tuple(val), (test,), fold=fold)
+
+
+def holdout_split(
+    subjects: Iterable[str],
+    *,
+    train_fraction: float = 0.7,
+    seed: int = 0,
+    val_subjects: int | Sequence[str] = 0,
+) -> Split:
+    """Subject-level holdout: ``train_fraction`` of the subjects train, the rest test (seeded)."""
+    ordered = natural_sorted(set(subjects))
+    if len(ordered) < 2:
+        raise ValueError(f"a holdout split needs at least 2 subjects, got {len(ordered)}")
+    shuffled = ordered[:]
+    random.Random(seed).shuffle(shuffled)
+    n_train = min(len(ordered) - 1, max(1, round(train_fraction * len(ordered))))
+    train = natural_sorted(shuffled[:n_train])
+    test = natural_sorted(shuffled[n_train:])
+    val = _carve_val(train, val_subjects, seed)
+    train = [s for s in train if s not in val]
+    return Split("holdout", tuple(train), tuple(val), tuple(test))
+
+
+def holdout_clips_split(
+    clip_ids: Iterable[str], *, train_fraction: float = 0.7, seed: int = 0
+) -> Split:
+    """Clip-level holdout, for comparison with papers that did so only: a subject's clips can
+    appear in both train and test, which inflates results."""
+    ordered = natural_sorted(set(clip_ids))
+    if len(ordered) < 2:
+        raise ValueError(f"a holdout split needs at least 2 clips, got {len(ordered)}")
+    shuffled = ordered[:]
+    random.Random(seed).shuffle(shuffled)
+    n_train = min(len(ordered) - 1, max(1, round(train_fraction * len(ordered))))
+    return Split(
+        "holdout_clips",
+        tuple(natural_sorted(shuffled[:n_train])),
+        (),
+        tuple(natural_sorted(shuffled[n_train:])),
+        by="clip",
+    )
