@@ -1,0 +1,166 @@
+"""The joint network: spatial + temporal backbones, context contrast, visual memory (paper Fig. 1).
+
+For a window of T+1 frames and the T flows between consecutive frames:
+
+1. Spatial: DeepLab-LargeFOV fc6 features of all T+1 frames in one batched call, reduced to
+   128 x H/8 x W/8 (width 1.0) by :class:`~microexp.models.spatial.SpatialFeatureHead`.
+2. Contrast: eqs. 1-3 on the pairs (t, t+1), fused with FM_t.
+3. Temporal: MPNet motion likelihood of each flow, downsampled to H/8 x W/8.
+4. Concatenate (2) and (3), run the memory module: step t's outputs belong to the transition
+   from frame t to frame t+1.
+
+Frozen backbones (``freeze_spatial``, ``freeze_temporal``) have ``requires_grad=False``, stay in
+eval mode whatever ``train()`` is called with, and run under ``torch.no_grad()``. The spatial
+segmentation head (fc7, fc8) is not used by the joint network and is always frozen here; the fc6
+feature reducer, contrast and memory modules are always trained (paper §3).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from microexp.models.contrast import ContextContrast
+from microexp.models.layers import CPU_WIDTH, freeze_, to_unit_float
+from microexp.models.memory import VisualMemory
+from microexp.models.spatial import OUTPUT_STRIDE, DeepLabLargeFOV, SpatialFeatureHead
+from microexp.models.temporal import MPNet
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CPU_WIDTH", "JointNet", "JointOutput"]
+
+
+class JointOutput(NamedTuple):
+    """Outputs of :class:`JointNet` for T transitions."""
+
+    logits: torch.Tensor  #: (B, T, num_classes) class logits
+    intensity: torch.Tensor  #: (B, T) intensity in [0, 1]
+    hidden: torch.Tensor  #: GRU state to carry into the next chunk
+
+
+class JointNet(nn.Module):
+    """Micro-expression spotting and recognition network.
+
+    Args:
+        width: channel multiplier for every module (1.0 = the paper).
+        num_classes: expression classes (5).
+        image_size: input frame size, int or (H, W), a multiple of 8 (64).
+        fc6_dilation: dilation of DeepLab's fc6 (12; at 64x64 its taps fall in padding).
+        conv_gru: use the 7x7 ConvGRU memory instead of the GRU on 256-vectors.
+        freeze_spatial: freeze the DeepLab backbone (conv1-fc6).
+        freeze_temporal: freeze MPNet.
+        context_dilation: dilation of the contrast module's context conv.
+        dropout: DeepLab's fc6/fc7 dropout (only used by the spatial stage's head).
+    """
+
+    def __init__(
+        self,
+        width: float = 1.0,
+        num_classes: int = 5,
+        image_size: int | tuple[int, int] = 64,
+        fc6_dilation: int = 12,
+        conv_gru: bool = False,
+        freeze_spatial: bool = False,
+        freeze_temporal: bool = False,
+        context_dilation: int = 2,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
+        if h % OUTPUT_STRIDE or w % OUTPUT_STRIDE:
+            raise ValueError(f"image size must be a multiple of {OUTPUT_STRIDE}, got {(h, w)}")
+        self.image_size = (h, w)
+        self.width = width
+        self.spatial = DeepLabLargeFOV(width, fc6_dilation=fc6_dilation, dropout=dropout)
+        freeze_(self.spatial.head)  # fc7/fc8: the spatial stage's segmentation head, unused here
+        self.spatial_head = SpatialFeatureHead(self.spatial.fc_channels, width)
+        self.temporal = MPNet(width)
+        channels = self.spatial_head.out_channels
+        self.contrast = ContextContrast(channels, context_dilation=context_dilation)
+        self.memory = VisualMemory(
+            channels + 1,
+            (h // OUTPUT_STRIDE, w // OUTPUT_STRIDE),
+            width=width,
+            num_classes=num_classes,
+            conv_gru=conv_gru,
+        )
+        self.freeze_spatial = freeze_spatial
+        self.freeze_temporal = freeze_temporal
+        if freeze_spatial:
+            freeze_(self.spatial)
+        if freeze_temporal:
+            freeze_(self.temporal)
+
+    def train(self, mode: bool = True) -> JointNet:
+        """Set train/eval mode; frozen backbones always stay in eval mode."""
+        super().train(mode)
+        if self.freeze_spatial:
+            self.spatial.eval()
+        if self.freeze_temporal:
+            self.temporal.eval()
+        return self
+
+    def load_backbones(
+        self,
+        spatial_state: Mapping[str, torch.Tensor] | None = None,
+        temporal_state: Mapping[str, torch.Tensor] | None = None,
+        strict: bool = True,
+    ) -> None:
+        """Load state dicts of a trained :class:`DeepLabLargeFOV` and/or :class:`MPNet`.
+
+        Frozen parameters stay frozen (loading copies values in place).
+        """
+        if spatial_state is not None:
+            self.spatial.load_state_dict(spatial_state, strict=strict)
+            log.info("loaded spatial backbone (%d tensors)", len(spatial_state))
+        if temporal_state is not None:
+            self.temporal.load_state_dict(temporal_state, strict=strict)
+            log.info("loaded temporal backbone (%d tensors)", len(temporal_state))
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        """Parameters with ``requires_grad`` (what the optimiser should get)."""
+        return [p for p in self.parameters() if p.requires_grad]
+
+    def spatial_features(self, frames: torch.Tensor) -> torch.Tensor:
+        """Reduced spatial features: (N, 3, H, W) uint8 or float -> (N, C, H/8, W/8)."""
+        images = to_unit_float(frames)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_spatial):
+            fc6 = self.spatial.fc6_features(images)
+        return self.spatial_head(fc6)
+
+    def motion_map(self, flow: torch.Tensor) -> torch.Tensor:
+        """Temporal motion likelihood: (N, 2, H, W) pixels -> (N, 1, H/8, W/8)."""
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_temporal):
+            return self.temporal.motion_map(flow)
+
+    def forward(
+        self, frames: torch.Tensor, flow: torch.Tensor, hidden: torch.Tensor | None = None
+    ) -> JointOutput:
+        """Run T transitions.
+
+        Args:
+            frames: (B, T+1, 3, H, W) uint8 in [0, 255] or float in [0, 1].
+            flow: (B, T, 2, H, W) optical flow in pixels, flow[:, t] from frame t to t+1.
+            hidden: GRU state returned by the previous chunk of the same clips, or None (zeros).
+                For truncated back-propagation through time, detach it before passing it on.
+
+        Returns:
+            :class:`JointOutput` with logits (B, T, num_classes), intensity (B, T), hidden.
+        """
+        b, t1, _, h, w = frames.shape
+        t = t1 - 1
+        if flow.shape[:2] != (b, t) or flow.shape[2] != 2:
+            raise ValueError(
+                f"flow {tuple(flow.shape)} does not match frames {tuple(frames.shape)}"
+            )
+        fm = self.spatial_features(frames.reshape(b * t1, 3, h, w))
+        fm = fm.view(b, t1, *fm.shape[1:])
+        contrast = self.contrast.forward_sequence(fm)  # (B, T, C, h, w)
+        motion = self.motion_map(flow.reshape(b * t, 2, h, w)).view(b, t, 1, *contrast.shape[-2:])
+        out = self.memory(torch.cat((contrast, motion), dim=2), hidden)
+        return JointOutput(out.logits, out.intensity, out.hidden)
