@@ -1,0 +1,387 @@
+"""Per-clip optical flow between frames ``step`` apart, computed once and stored as float16.
+
+Layout: ``root/<key>/<clip file>.npy``, one (T - step, 2, size, size) float16 array per clip
+(entry i is the flow from frame i to frame i + step; step 1 = consecutive frames), where
+``key`` hashes everything the flow depends on (the caller's dataset fingerprint, the
+resolution, the backend, the TV-L1 parameters and the step) and ``<clip file>`` is the clip id
+made safe for a file name ("sub01/EP02_01f" -> "sub01%2FEP02_01f"). ``root/<key>/meta.json``
+records the key's inputs.
+
+Writes are atomic (a temporary file in the same folder, then ``os.replace``), so a reader sees a
+complete old entry, a complete new one, or none. An entry that cannot be read, is cut short or
+does not match (dtype, shape, number of frames, non-finite values) is logged and recomputed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from microexp.flow.params import TVL1Params
+
+__all__ = ["CACHE_VERSION", "FillStats", "FlowCache", "safe_name"]
+
+log = logging.getLogger(__name__)
+
+#: Bumped when the stored format or the meaning of a key changes.
+CACHE_VERSION = 1
+
+_SAFE = re.compile(r"[A-Za-z0-9_\-.]")
+
+ClipSource = tuple[str, Callable[[], torch.Tensor]] | tuple[str, Callable[[], torch.Tensor], int]
+
+
+def safe_name(clip_id: str) -> str:
+    """A file-name-safe, injective encoding of ``clip_id`` (percent-encoding, '/' -> '%2F')."""
+    if not clip_id:
+        raise ValueError("empty clip id")
+    out = "".join(
+        c if _SAFE.fullmatch(c) else "".join(f"%{b:02X}" for b in c.encode()) for c in clip_id
+    )
+    return "%2E" + out[1:] if out.startswith(".") else out  # no hidden files, no "." / ".."
+
+
+@dataclass
+class FillStats:
+    """What :meth:`FlowCache.fill` did."""
+
+    computed: int = 0  # clips computed because they were missing
+    reused: int = 0  # clips already cached and valid
+    recomputed: int = 0  # clips whose entry was bad (unreadable, truncated, mismatched)
+    seconds: float = 0.0
+    pairs: int = 0  # frame pairs computed
+
+
+class FlowCache:
+    """Flow between frames ``step`` apart (every start frame) of each clip, cached as float16.
+
+    Args:
+        root: folder holding every cache (one sub-folder per key).
+        fingerprint: identifies the dataset version (frames, face crops, ...); part of the key.
+        size: frames are (T, 3, size, size) uint8 and the flow (T - step, 2, size, size).
+        backend: ``"torch"`` or ``"opencv"`` (see :func:`microexp.flow.compute_flow`).
+        params: TV-L1 parameters (OpenCV's defaults when None).
+        device: torch backend device (default: CUDA when available, else CPU).
+        batch_pairs: frame pairs per call when filling; pairs of different clips share a batch.
+        workers: CPU processes for the computation (None: one per core).
+        step: flow from frame i to frame i + step (1: consecutive frames). A network run at a
+            frame stride s uses step s: as many pairs as consecutive flow, any start frame.
+    """
+
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        fingerprint: str,
+        size: int,
+        backend: str = "torch",
+        params: TVL1Params | None = None,
+        device: str | None = None,
+        batch_pairs: int = 512,
+        workers: int | None = None,
+        step: int = 1,
+    ) -> None:
+        from microexp.flow import BACKENDS
+
+        if step < 1:
+            raise ValueError(f"step must be >= 1, got {step}")
+        self.step = int(step)
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown flow backend {backend!r}; choose from {BACKENDS}")
+        self.root = Path(root)
+        self.fingerprint = fingerprint
+        self.size = int(size)
+        self.backend = backend
+        self.params = params or TVL1Params()
+        self.device = device
+        self.batch_pairs = max(1, batch_pairs)
+        self.workers = workers
+        self.key = hashlib.sha256(
+            json.dumps(self.key_inputs(), sort_keys=True).encode()
+        ).hexdigest()[:24]
+        self.dir = self.root / self.key
+        self._cv_pool: Any = None
+
+    def key_inputs(self) -> dict[str, Any]:
+        """Everything the key hashes."""
+        return {
+            "version": CACHE_VERSION,
+            "fingerprint": self.fingerprint,
+            "size": self.size,
+            "backend": self.backend,
+            "params": self.params.as_dict(),
+            "step": self.step,
+        }
+
+    # ----------------------------------------------------------------------- entries
+    def path(self, clip_id: str) -> Path:
+        """File of ``clip_id``'s flow (it may not exist)."""
+        return self.dir / f"{safe_name(clip_id)}.npy"
+
+    def load(self, clip_id: str, n_frames: int | None) -> np.ndarray | None:
+        """(n_frames - step, 2, size, size) float16, or None if missing or bad (bad ones are
+        logged).
+
+        ``n_frames=None`` skips the frame-count check (any length is accepted).
+        """
+        path = self.path(clip_id)
+        if not path.exists():
+            return None
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            log.warning("flow cache: unreadable %s (%s); it will be recomputed", path, exc)
+            return None
+        problem = self._check(arr, n_frames)
+        if problem:
+            log.warning("flow cache: %s %s; it will be recomputed", path, problem)
+            return None
+        return arr
+
+    def _check(self, arr: np.ndarray, n_frames: int | None) -> str | None:
+        s = self.size
+        if arr.dtype != np.float16:
+            return f"has dtype {arr.dtype}, not float16"
+        if arr.ndim != 4 or arr.shape[1:] != (2, s, s):
+            return f"has shape {arr.shape}, not (T-{self.step}, 2, {s}, {s})"
+        want = max(0, n_frames - self.step) if n_frames is not None else None
+        if want is not None and arr.shape[0] != want:
+            return f"holds {arr.shape[0]} flows where {n_frames} frames need {want}"
+        if not np.isfinite(arr).all():
+            return "holds non-finite values"
+        return None
+
+    def store(self, clip_id: str, flow: np.ndarray | torch.Tensor) -> Path:
+        """Write ``flow`` ((T - step, 2, size, size)) as float16, atomically; returns the path."""
+        if isinstance(flow, torch.Tensor):
+            flow = flow.detach().cpu().numpy()
+        arr = np.ascontiguousarray(flow, dtype=np.float16)
+        problem = self._check(arr, None)
+        if problem:
+            raise ValueError(f"refusing to store flow for {clip_id!r}: it {problem}")
+        path = self.path(clip_id)
+        self._ensure_dir()
+        _atomic_write(path, lambda f: np.save(f, arr, allow_pickle=False))
+        return path
+
+    def get(self, clip_id: str, frames: torch.Tensor) -> np.ndarray:
+        """The clip's flow from the cache, or computed from ``frames`` ((T, 3, size, size) uint8)
+        and stored."""
+        self._check_frames(clip_id, frames)
+        cached = self.load(clip_id, frames.shape[0])
+        if cached is not None:
+            return cached
+        flow = self._compute(frames[: -self.step], frames[self.step :])
+        self.store(clip_id, flow)
+        return flow.numpy().astype(np.float16)
+
+    # ----------------------------------------------------------------------- filling
+    def fill(self, clips: Sequence[ClipSource], progress: bool = True) -> FillStats:
+        """Compute what is missing or bad; pairs of many clips are batched together.
+
+        ``clips`` holds ``(clip_id, load_frames)`` or ``(clip_id, load_frames, n_frames)``;
+        ``load_frames()`` returns the clip's (T, 3, size, size) uint8 frames and is called only
+        for clips that need computing. Entries are checked from their contents (dtype, shape,
+        readable and complete), and against ``n_frames`` when it is given.
+        """
+        t0 = time.perf_counter()
+        stats = FillStats()
+        todo: list[tuple[str, Callable[[], torch.Tensor]]] = []
+        for clip in clips:
+            clip_id, loader = clip[0], clip[1]
+            n_frames = clip[2] if len(clip) > 2 else None  # type: ignore[misc]
+            exists = self.path(clip_id).exists()
+            if exists and self.load(clip_id, n_frames) is not None:
+                stats.reused += 1
+                continue
+            if exists:
+                stats.recomputed += 1
+            else:
+                stats.computed += 1
+            todo.append((clip_id, loader))
+        with _progress(progress, len(clips), "TV-L1 flow") as advance:
+            advance(stats.reused)
+            if todo:
+                with self._workers_for_fill():
+                    stats.pairs = self._fill(todo, advance)
+        stats.seconds = time.perf_counter() - t0
+        log.info(
+            "flow cache %s: %d computed, %d recomputed, %d reused (%d pairs) in %.1f s",
+            self.dir,
+            stats.computed,
+            stats.recomputed,
+            stats.reused,
+            stats.pairs,
+            stats.seconds,
+        )
+        return stats
+
+    def _fill(
+        self, todo: list[tuple[str, Callable[[], torch.Tensor]]], advance: Callable[[int], None]
+    ) -> int:
+        """Compute the clips in ``todo``, ``batch_pairs`` pairs at a time, across clips. The next
+        batch's frames are read while the current batch is computed."""
+        pairs = 0
+
+        def batches() -> Iterator[tuple[list[tuple[str, int, bool]], torch.Tensor, torch.Tensor]]:
+            # yields (segments, prev, next); a segment (clip_id, n_pairs, last) is one clip's
+            # share of the batch and ``last`` says whether it completes the clip.
+            segs: list[tuple[str, int, bool]] = []
+            prev: list[torch.Tensor] = []
+            nxt: list[torch.Tensor] = []
+            n = 0
+            for clip_id, loader in todo:
+                frames = loader()
+                self._check_frames(clip_id, frames)
+                total = frames.shape[0] - self.step
+                if total <= 0:  # fewer frames than the step: nothing to compute
+                    self.store(clip_id, np.zeros((0, 2, self.size, self.size), np.float16))
+                    advance(1)
+                    continue
+                start = 0
+                while start < total:
+                    take = min(total - start, self.batch_pairs - n)
+                    segs.append((clip_id, take, start + take >= total))
+                    prev.append(frames[start : start + take])
+                    nxt.append(frames[start + self.step : start + take + self.step])
+                    n, start = n + take, start + take
+                    if n >= self.batch_pairs:
+                        yield segs, torch.cat(prev), torch.cat(nxt)
+                        segs, prev, nxt, n = [], [], [], 0
+            if segs:
+                yield segs, torch.cat(prev), torch.cat(nxt)
+
+        partial: dict[str, list[np.ndarray]] = {}
+        with ThreadPoolExecutor(1) as ex:
+            pending: Future | None = None
+            pending_segs: list[tuple[str, int, bool]] = []
+            for segs, prev, nxt in batches():
+                job = ex.submit(self._compute, prev, nxt)
+                if pending is not None:
+                    pairs += self._collect(pending.result(), pending_segs, partial, advance)
+                pending, pending_segs = job, segs
+            if pending is not None:
+                pairs += self._collect(pending.result(), pending_segs, partial, advance)
+        return pairs
+
+    def _collect(
+        self,
+        flow: torch.Tensor,
+        segs: list[tuple[str, int, bool]],
+        partial: dict[str, list[np.ndarray]],
+        advance: Callable[[int], None],
+    ) -> int:
+        arr = flow.numpy()
+        at = 0
+        for clip_id, n, last in segs:
+            partial.setdefault(clip_id, []).append(arr[at : at + n])
+            at += n
+            if last:
+                self.store(clip_id, np.concatenate(partial.pop(clip_id), 0))
+                advance(1)
+        return at
+
+    def _compute(self, prev: torch.Tensor, nxt: torch.Tensor) -> torch.Tensor:
+        from microexp.flow import compute_flow
+
+        if prev.shape[0] == 0:
+            return torch.zeros(0, 2, self.size, self.size)
+        if self.backend == "opencv":
+            if self._cv_pool is not None and prev.shape[0] > 1:
+                return self._cv_pool.compute(prev, nxt, self.params)
+            return compute_flow(prev, nxt, "opencv", params=self.params, workers=1)
+        flow = compute_flow(
+            prev, nxt, "torch", self.device, params=self.params, workers=self.workers
+        )
+        return flow.cpu()
+
+    @contextlib.contextmanager
+    def _workers_for_fill(self) -> Iterator[None]:
+        """The opencv backend gets a process pool (one worker per core) for one ``fill``."""
+        workers = self.workers or os.cpu_count() or 1
+        if self.backend != "opencv" or workers < 2:
+            yield
+            return
+        from microexp.flow.opencv import OpenCVPool
+
+        with OpenCVPool(workers) as pool:
+            self._cv_pool = pool
+            try:
+                yield
+            finally:
+                self._cv_pool = None
+
+    # ----------------------------------------------------------------------- helpers
+    def _check_frames(self, clip_id: str, frames: torch.Tensor) -> None:
+        s = self.size
+        if frames.dim() != 4 or frames.shape[1] != 3 or tuple(frames.shape[2:]) != (s, s):
+            raise ValueError(
+                f"{clip_id}: expected (T, 3, {s}, {s}) frames, got {tuple(frames.shape)}"
+            )
+        if frames.shape[0] < 1:
+            raise ValueError(f"{clip_id}: no frames")
+
+    def _ensure_dir(self) -> None:
+        if self.dir.is_dir():
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        meta = json.dumps(self.key_inputs(), indent=2, sort_keys=True).encode()
+        _atomic_write(self.dir / "meta.json", lambda f: f.write(meta))
+
+
+def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
+    """Write through ``write(file)`` to a temporary file beside ``path``, then rename it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr over ``total`` clips; yields ``advance(n)``."""
+    if not enabled or total == 0:
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("clips"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
