@@ -145,6 +145,30 @@ class ClipSpec:
     seed: int
 
 
+@dataclass(frozen=True)
+class Distractors:
+    """Strength of the movements and changes that are not micro-expressions.
+
+    Attributes:
+        blink: probability that a clip holds one blink.
+        drift: largest slow head translation over a clip, pixels at 64x64.
+        rotation: largest slow head rotation over a clip, degrees.
+        flicker: largest relative lighting flicker amplitude.
+        noise: largest sensor-noise standard deviation, grey levels at crop size.
+    """
+
+    blink: float = 0.45
+    drift: float = 0.5
+    rotation: float = 0.3
+    flicker: float = 0.04
+    noise: float = 3.5
+
+    @classmethod
+    def none(cls) -> Distractors:
+        """No distractors at all (for tests and ablations)."""
+        return cls(blink=0.0, drift=0.0, rotation=0.0, flicker=0.0, noise=0.0)
+
+
 def face_params(rng: np.random.Generator) -> FaceParams:
     """Draw one subject's face."""
     width = int(rng.integers(250, 301))
@@ -184,10 +208,11 @@ def _col(c: Sequence[float]) -> tuple[float, float, float]:
 def _texture(p: FaceParams) -> np.ndarray:
     """Per-subject skin texture (grey, zero-mean): what optical flow locks on to."""
     rng = np.random.default_rng(p.texture_seed)
-    coarse = rng.standard_normal((p.height // 9 + 2, p.width // 9 + 2)).astype(np.float32)
-    fine = rng.standard_normal((p.height // 4 + 2, p.width // 4 + 2)).astype(np.float32)
-    tex = 9.0 * cv2.resize(coarse, (p.width, p.height), interpolation=cv2.INTER_CUBIC)
-    tex += 4.0 * cv2.resize(fine, (p.width, p.height), interpolation=cv2.INTER_CUBIC)
+    tex = np.zeros((p.height, p.width), np.float32)
+    # blotches and pores at scales that survive the resize to 64x64 (grid of ~4.5, ~2.3, ~1 px)
+    for step, amplitude in ((20, 12.0), (10, 10.0), (4, 3.0)):
+        grid = rng.standard_normal((p.height // step + 2, p.width // step + 2)).astype(np.float32)
+        tex += amplitude * cv2.resize(grid, (p.width, p.height), interpolation=cv2.INTER_CUBIC)
     return tex
 
 
@@ -376,30 +401,35 @@ def intensity_curve(numbers: np.ndarray, onset: int, apex: int, offset: int) -> 
     return y
 
 
-def _blink_curve(n: int, rng: np.random.Generator) -> np.ndarray:
+def _blink_curve(n: int, rng: np.random.Generator, probability: float = 0.45) -> np.ndarray:
     """Eye openness per frame: 1, or one fast blink (0 = closed) at a random time."""
     openness = np.ones(n, np.float32)
-    if rng.random() < 0.45:
-        length = int(rng.integers(12, 22))
-        start = int(rng.integers(0, max(1, n - length)))
+    draw = rng.random()
+    length = int(rng.integers(12, 22))
+    start = int(rng.integers(0, max(1, n - length)))
+    if draw < probability:
         t = np.arange(length) / max(1, length - 1)
         openness[start : start + length] = 1.0 - np.sin(np.pi * t) ** 0.7
     return openness
 
 
-def _drift(n: int, rng: np.random.Generator, scale: float) -> tuple[np.ndarray, ...]:
+def _drift(
+    n: int, rng: np.random.Generator, scale: float, drift: float = 0.5, rotation: float = 0.3
+) -> tuple[np.ndarray, ...]:
     """Slow head drift: translation (render px) and rotation (radians) per frame."""
     t = np.linspace(0, 1, n, dtype=np.float32)
-    amp = rng.uniform(0.1, 0.5) * scale
+    amp = rng.uniform(0.2, 1.0) * drift * scale
     phase = rng.uniform(0, 2 * np.pi, size=3)
     freq = rng.uniform(0.3, 1.0, size=3)
     tx = amp * np.sin(2 * np.pi * freq[0] * t + phase[0]) * rng.choice([-1, 1])
     ty = amp * 0.6 * np.sin(2 * np.pi * freq[1] * t + phase[1])
-    rot = np.deg2rad(rng.uniform(0.05, 0.3)) * np.sin(2 * np.pi * freq[2] * t + phase[2])
+    rot = np.deg2rad(rng.uniform(0.15, 1.0) * rotation) * np.sin(2 * np.pi * freq[2] * t + phase[2])
     return tx - tx[0], ty - ty[0], rot - rot[0]
 
 
-def render_clip(spec: ClipSpec, face: FaceParams) -> tuple[list[np.ndarray], np.ndarray]:
+def render_clip(
+    spec: ClipSpec, face: FaceParams, distractors: Distractors | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Render one clip: RGB uint8 frames at crop size, and the ground-truth region mask."""
     rng = np.random.default_rng(spec.seed)
     texture = _texture(face)
@@ -407,14 +437,18 @@ def render_clip(spec: ClipSpec, face: FaceParams) -> tuple[list[np.ndarray], np.
     dx, dy = expression_field(face, spec.emotion, spec.magnitude, rng)
     mag = np.sqrt(dx * dx + dy * dy)
     mask = (mag >= 0.25 * mag.max()).astype(np.uint8) * 255
+    # Contracting muscles also bunch the skin: a slight darkening (crease) where it moves,
+    # up to 3-6 grey levels at the apex.
+    crease = (-(3.0 + 3.0 * spec.magnitude / 1.5) * mag / max(float(mag.max()), 1e-6))[..., None]
     numbers = np.arange(spec.first_frame, spec.first_frame + spec.n_frames)
     curve = intensity_curve(numbers, spec.onset, spec.apex, spec.offset)
-    openness = _blink_curve(spec.n_frames, rng)
-    tx, ty, rot = _drift(spec.n_frames, rng, face.width / REF_SIZE)
-    flicker_amp = rng.uniform(0.01, 0.04)
+    d = distractors or Distractors()
+    openness = _blink_curve(spec.n_frames, rng, d.blink)
+    tx, ty, rot = _drift(spec.n_frames, rng, face.width / REF_SIZE, d.drift, d.rotation)
+    flicker_amp = rng.uniform(0.25, 1.0) * d.flicker
     flicker_period = rng.uniform(8, 30)
     flicker_phase = rng.uniform(0, 2 * np.pi)
-    noise_sigma = rng.uniform(1.5, 3.5)
+    noise_sigma = rng.uniform(0.4, 1.0) * d.noise
     gain0 = rng.uniform(0.9, 1.1)
     ys, xs = np.mgrid[0 : face.height, 0 : face.width].astype(np.float32)
     xr, yr = xs - face.cx, ys - face.cy
@@ -433,6 +467,8 @@ def render_clip(spec: ClipSpec, face: FaceParams) -> tuple[list[np.ndarray], np.
             1 + flicker_amp * math.sin(2 * math.pi * i / flicker_period + flicker_phase)
         )
         cv2.randn(noise, 0.0, noise_sigma)
+        if curve[i] > 0:
+            warped = warped + float(curve[i]) * crease
         frames.append(cv2.convertScaleAbs(cv2.scaleAdd(warped, gain, noise)))
     return frames, mask
 
@@ -453,11 +489,11 @@ def _raw_canvas(frame: np.ndarray, spec: ClipSpec) -> np.ndarray:
 
 
 def _write_clip(
-    args: tuple[ClipSpec, FaceParams, str, str, int],
+    args: tuple[ClipSpec, FaceParams, str, str, int, Distractors],
 ) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
-    spec, face, out, trees, quality = args
+    spec, face, out, trees, quality, distractors = args
     root = Path(out)
-    frames, mask = render_clip(spec, face)
+    frames, mask = render_clip(spec, face, distractors)
     params = [int(cv2.IMWRITE_JPEG_QUALITY), quality]
     if trees in ("cropped", "both"):
         folder = root / CROPPED_DIR / spec.subject / spec.episode
@@ -633,6 +669,7 @@ def generate(
     trees: str = "cropped",
     workers: int | None = None,
     quality: int = 92,
+    distractors: Distractors | None = None,
     progress: bool = True,
 ) -> dict:
     """Write a synthetic CASME II under ``out`` and return a summary dict.
@@ -645,6 +682,7 @@ def generate(
         trees: ``"cropped"`` (``Cropped/``), ``"raw"`` (``CASME2_RAW_selected/``) or ``"both"``.
         workers: processes (default: CPU count, at most 8).
         quality: JPEG quality.
+        distractors: strength of blinks, head drift, flicker and noise (defaults: moderate).
         progress: show a progress bar over clips.
     """
     if subjects < 1 or clips < 1:
@@ -657,7 +695,11 @@ def generate(
     root.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     faces, specs = plan(subjects, clips, seed)
-    jobs = [(spec, faces[spec.subject_index], str(root), trees, quality) for spec in specs]
+    distractors = distractors or Distractors()
+    jobs = [
+        (spec, faces[spec.subject_index], str(root), trees, quality, distractors)
+        for spec in specs
+    ]
     workers = workers or min(8, os.cpu_count() or 1)
     results: dict[tuple[str, str], tuple] = {}
 
@@ -703,6 +745,7 @@ def generate(
         "clips_per_subject": clips,
         "clips": len(specs),
         "trees": trees,
+        "distractors": asdict(distractors),
         "frames": int(sum(s.n_frames for s in specs)),
         "seconds": round(time.perf_counter() - start, 2),
     }
