@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
-from torchmetrics import MetricCollection
+from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import BinaryAUROC, BinaryROC, MulticlassConfusionMatrix
 from torchmetrics.functional.classification import binary_auroc, binary_roc
 from torchmetrics.utilities import dim_zero_cat
@@ -287,3 +287,34 @@ def spotting_metrics(**kwargs: Any) -> MetricCollection:
     (e.g. ``ignore_index``, ``thresholds``) go to :class:`FrameAUROC`.
     """
     return MetricCollection({"auroc": FrameAUROC(**kwargs)})
+
+
+# --------------------------------------------------------------------------- interval spotting
+
+
+class IntervalF1(Metric):
+    """MEGC interval F1 (IoU >= ``iou_threshold``), TP/FP/FN summed over every clip seen.
+
+    ``update(tp, fp, fn)`` takes the counts of one or more clips (e.g. from
+    :func:`microexp.eval.spotting.match_intervals`); ``compute()`` returns
+    ``2TP / (2TP + FP + FN)`` (0 when there is no true positive).
+    """
+
+    full_state_update = False
+    higher_is_better = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for name in ("tp", "fp", "fn"):
+            self.add_state(name, default=torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+
+    def update(self, tp: int, fp: int, fn: int) -> None:  # type: ignore[override]
+        self.tp += int(tp)
+        self.fp += int(fp)
+        self.fn += int(fn)
+
+    def compute(self) -> Tensor:
+        denom = 2 * self.tp + self.fp + self.fn
+        if self.tp == 0 or denom == 0:
+            return torch.tensor(0.0)
+        return (2 * self.tp).float() / denom.float()

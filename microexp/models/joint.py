@@ -56,6 +56,10 @@ class JointNet(nn.Module):
         freeze_temporal: freeze MPNet.
         context_dilation: dilation of the contrast module's context conv.
         dropout: DeepLab's fc6/fc7 dropout (only used by the spatial stage's head).
+        temporal_features: what the temporal network passes on: ``likelihood`` (the paper: its
+            1-channel motion likelihood, downsampled to H/8) or ``decoder`` (MPNet's last
+            decoder map, 128 x width channels, downsampled to H/8: a richer description of the
+            motion pattern, which a frozen MPNet otherwise squeezes into one channel).
     """
 
     def __init__(
@@ -69,8 +73,14 @@ class JointNet(nn.Module):
         freeze_temporal: bool = False,
         context_dilation: int = 2,
         dropout: float = 0.5,
+        temporal_features: str = "likelihood",
     ) -> None:
         super().__init__()
+        if temporal_features not in ("likelihood", "decoder"):
+            raise ValueError(
+                f"temporal_features must be 'likelihood' or 'decoder', not {temporal_features!r}"
+            )
+        self.temporal_features = temporal_features
         h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
         if h % OUTPUT_STRIDE or w % OUTPUT_STRIDE:
             raise ValueError(f"image size must be a multiple of {OUTPUT_STRIDE}, got {(h, w)}")
@@ -82,8 +92,11 @@ class JointNet(nn.Module):
         self.temporal = MPNet(width)
         channels = self.spatial_head.out_channels
         self.contrast = ContextContrast(channels, context_dilation=context_dilation)
+        temporal_channels = (
+            1 if temporal_features == "likelihood" else self.temporal.feature_channels
+        )
         self.memory = VisualMemory(
-            channels + 1,
+            channels + temporal_channels,
             (h // OUTPUT_STRIDE, w // OUTPUT_STRIDE),
             width=width,
             num_classes=num_classes,
@@ -134,8 +147,10 @@ class JointNet(nn.Module):
         return self.spatial_head(fc6)
 
     def motion_map(self, flow: torch.Tensor) -> torch.Tensor:
-        """Temporal motion likelihood: (N, 2, H, W) pixels -> (N, 1, H/8, W/8)."""
+        """Temporal map: (N, 2, H, W) pixels -> (N, 1 or C, H/8, W/8) (``temporal_features``)."""
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_temporal):
+            if self.temporal_features == "decoder":
+                return self.temporal.feature_map(flow)
             return self.temporal.motion_map(flow)
 
     def forward(
@@ -161,6 +176,7 @@ class JointNet(nn.Module):
         fm = self.spatial_features(frames.reshape(b * t1, 3, h, w))
         fm = fm.view(b, t1, *fm.shape[1:])
         contrast = self.contrast.forward_sequence(fm)  # (B, T, C, h, w)
-        motion = self.motion_map(flow.reshape(b * t, 2, h, w)).view(b, t, 1, *contrast.shape[-2:])
+        motion = self.motion_map(flow.reshape(b * t, 2, h, w))
+        motion = motion.view(b, t, motion.shape[1], *contrast.shape[-2:])
         out = self.memory(torch.cat((contrast, motion), dim=2), hidden)
         return JointOutput(out.logits, out.intensity, out.hidden)

@@ -93,8 +93,13 @@ class MPNet(nn.Module):
         # Channels-last weights: the 64x64 convs run in NHWC, ~1.5x faster with oneDNN on CPU.
         self.to(memory_format=torch.channels_last)
 
-    def forward(self, flow: torch.Tensor) -> torch.Tensor:
-        """Motion logits: (B, 2, H, W) flow in pixels -> (B, 1, H/4, W/4)."""
+    @property
+    def feature_channels(self) -> int:
+        """Channels of :meth:`decoder_features` (128 at width 1.0)."""
+        return self.out.in_channels
+
+    def decoder_features(self, flow: torch.Tensor) -> torch.Tensor:
+        """The last decoder map, before the output layer: (B, 2, H, W) -> (B, C, H/4, W/4)."""
         x = normalise_flow(flow, self.flow_scale, self.flow_clip)
         skips: list[torch.Tensor] = []
         for conv in self.encoder:
@@ -103,7 +108,15 @@ class MPNet(nn.Module):
         x = skips[3]
         for unit, skip in zip(self.refine, (skips[2], skips[1])):
             x = unit(x, skip)
-        return self.out(x)
+        return x
+
+    def forward(self, flow: torch.Tensor) -> torch.Tensor:
+        """Motion logits: (B, 2, H, W) flow in pixels -> (B, 1, H/4, W/4)."""
+        return self.out(self.decoder_features(flow))
+
+    def feature_map(self, flow: torch.Tensor) -> torch.Tensor:
+        """Decoder features for the joint network: (B, 2, H, W) -> (B, C, H/8, W/8)."""
+        return F.avg_pool2d(self.decoder_features(flow), 2)
 
     def motion_map(self, flow: torch.Tensor) -> torch.Tensor:
         """Motion likelihood for the joint network: (B, 2, H, W) -> (B, 1, H/8, W/8) in [0, 1]."""

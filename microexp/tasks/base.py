@@ -1,0 +1,121 @@
+"""The base LightningModule: optimiser, checkpoint metadata, guards and artefact helpers.
+
+Stages subclass it and stay thin: they wire pure parts (``microexp.models``, ``microexp.eval``)
+together. The optimiser (and optional scheduler) arrive as partials from the config
+(``_partial_: true``), so the paper's RMSProp (lr 1e-4, weight decay 0.005) is one YAML file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from torch import nn
+
+from microexp.data.casme2 import CLASSES_5
+
+log = logging.getLogger(__name__)
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or infinite; the message names the batch."""
+
+
+class BaseTask(pl.LightningModule):
+    """Shared plumbing of the three stages.
+
+    Args:
+        net: the network (a pure ``nn.Module``).
+        optimizer: a partial taking ``params=`` (e.g. ``torch.optim.RMSprop`` with lr set).
+        scheduler: optional partial taking ``optimizer=``.
+        class_names: the class names of the protocol.
+    """
+
+    stage: str = "base"
+
+    def __init__(
+        self,
+        net: nn.Module,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        scheduler: Callable[..., Any] | None = None,
+        class_names: Sequence[str] = CLASSES_5,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
+        self.net = net
+        self.optimizer_factory = optimizer
+        self.scheduler_factory = scheduler
+        self.class_names = tuple(class_names)
+        #: What a checkpoint needs to be used alone (set by ``microexp.train``): the net's
+        #: config, classes, input size, frame stride, flow parameters, data fingerprint, split.
+        self.meta: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ optimisation
+
+    def configure_optimizers(self) -> Any:
+        params = [p for p in self.parameters() if p.requires_grad]
+        if not params:
+            raise ValueError(f"stage {self.stage}: no trainable parameters")
+        optimizer = self.optimizer_factory(params=params)
+        if self.scheduler_factory is None:
+            return optimizer
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": self.scheduler_factory(optimizer=optimizer),
+        }
+
+    def check_finite(self, loss: torch.Tensor, batch: dict, batch_idx: int) -> None:
+        """Stop with a message naming the batch when the loss is NaN or infinite."""
+        if torch.isfinite(loss).all():
+            return
+        clips = ", ".join(f"{s}/{e}" for s, e in zip(batch["subject"], batch["episode"]))
+        raise NonFiniteLossError(
+            f"non-finite loss ({loss.item()}) at epoch {self.current_epoch}, batch {batch_idx} "
+            f"(clips: {clips}); stopping instead of training on. Lower the learning rate or "
+            "check these clips' frames and flow."
+        )
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["microexp"] = {
+            "stage": self.stage,
+            "classes": list(self.class_names),
+            **self.meta,
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.meta = {
+            k: v
+            for k, v in checkpoint.get("microexp", {}).items()
+            if k not in ("stage", "classes")
+        }
+
+    # ------------------------------------------------------------------ artefacts
+
+    @property
+    def run_dir(self) -> Path:
+        """The run's output folder (the trainer's ``default_root_dir``)."""
+        return Path(self.trainer.default_root_dir) if self._trainer is not None else Path(".")
+
+    def log_images(self, images: dict[str, Path]) -> None:
+        """Send PNGs to loggers that take images (wandb); they are in the run folder anyway."""
+        for logger in self.loggers:
+            log_image = getattr(logger, "log_image", None)
+            if log_image is None:
+                continue
+            for key, path in images.items():
+                try:
+                    log_image(key=key, images=[str(path)])
+                except Exception as exc:  # a logger failing must not lose the run's results
+                    log.warning("could not log %s to %s: %s", path, type(logger).__name__, exc)
+
+
+def valid_mean(values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Mean of ``values`` over the ``valid`` entries (0 when there are none)."""
+    weights = valid.to(values.dtype)
+    return (values * weights).sum() / weights.sum().clamp(min=1.0)

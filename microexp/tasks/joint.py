@@ -1,0 +1,308 @@
+"""Stage ``joint``: context contrast + visual memory, trained with a class loss at every GRU
+step and an L1 loss on intensity (paper §2.2); evaluated over whole clips (DESIGN §10).
+
+Validation and test run the GRU over each whole clip (in chunks that carry the hidden state),
+spot intervals in the predicted intensity, label each clip by the mean class probability inside
+its spotted interval, and compute: pooled frame-level ROC AUC, MEGC interval F1, accuracy, UF1,
+UAR and the confusion matrix. At test end the run folder receives ``predictions.csv``,
+``frames.csv`` and the plots (ROC, confusion matrix, Fig. 2 panels, per-subject accuracy).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy
+
+from microexp.data.casme2 import CLASSES_5
+from microexp.eval import plots
+from microexp.eval.metrics import (
+    FrameAUROC,
+    IntervalF1,
+    confusion_matrix,
+    recognition_metrics,
+    recognition_scores,
+    roc_points,
+)
+from microexp.eval.records import (
+    ClipRecord,
+    make_record,
+    pooled_frames,
+    write_frames,
+    write_predictions,
+)
+from microexp.eval.spotting import match_intervals
+from microexp.models.joint import JointNet
+from microexp.tasks.base import BaseTask, valid_mean
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SPOT = {"method": "threshold", "threshold": 0.5, "smooth": 3, "min_length": 2}
+
+
+class JointTask(BaseTask):
+    """The joint network's training and whole-clip evaluation.
+
+    Args:
+        net: a :class:`~microexp.models.joint.JointNet`.
+        optimizer, scheduler, class_names: see :class:`BaseTask`.
+        class_weight, intensity_weight: loss = class_weight * CE + intensity_weight * L1.
+        class_loss_frames: ``all`` (the paper: the clip's class at every step) or ``interval``
+            (only the steps inside [onset, offset], where the expression is visible).
+        spot: arguments of :func:`microexp.eval.spotting.spot_intervals` (threshold, smoothing,
+            minimum length, ``method="peak"`` ...), in predicted steps.
+        eval_chunk: steps per forward pass at evaluation; the GRU state is carried across.
+        fig2_panels: how many Fig. 2 panels to draw at test end (best, median, worst clip).
+    """
+
+    stage = "joint"
+
+    def __init__(
+        self,
+        net: JointNet,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        scheduler: Callable[..., Any] | None = None,
+        class_names: Sequence[str] = CLASSES_5,
+        class_weight: float = 1.0,
+        intensity_weight: float = 1.0,
+        class_loss_frames: str = "all",
+        spot: dict[str, Any] | None = None,
+        eval_chunk: int = 64,
+        fig2_panels: int = 3,
+    ) -> None:
+        super().__init__(net, optimizer, scheduler, class_names)
+        if class_loss_frames not in ("all", "interval"):
+            raise ValueError(
+                f"class_loss_frames must be 'all' or 'interval', not {class_loss_frames!r}"
+            )
+        self.class_weight = class_weight
+        self.intensity_weight = intensity_weight
+        self.class_loss_frames = class_loss_frames
+        self.spot = dict(DEFAULT_SPOT if spot is None else spot)
+        self.eval_chunk = eval_chunk
+        self.fig2_panels = fig2_panels
+        n = len(self.class_names)
+        self.train_metrics = MetricCollection(
+            {"frame_accuracy": MulticlassAccuracy(num_classes=n, average="micro")}
+        ).clone(prefix="train/")
+        clip_metrics = MetricCollection(
+            {**dict(recognition_metrics(n).items()), "auc": FrameAUROC(), "spot_f1": IntervalF1()},
+            compute_groups=False,
+        )
+        self.val_metrics = clip_metrics.clone(prefix="val/")
+        self.test_metrics = clip_metrics.clone(prefix="test/")
+        self.records: list[ClipRecord] = []
+
+    # ------------------------------------------------------------------ training
+
+    def forward(self, frames: torch.Tensor, flow: torch.Tensor, hidden=None):
+        return self.net(frames, flow, hidden)
+
+    def losses(self, batch: dict) -> dict[str, torch.Tensor]:
+        """Cross-entropy at every (valid) step and L1 on intensity."""
+        out = self(batch["frames"], batch["flow"])
+        valid = batch["valid"]
+        steps = out.logits.shape[1]
+        labels = batch["label"][:, None].expand(-1, steps)
+        class_mask = valid & (labels >= 0)
+        if self.class_loss_frames == "interval":
+            class_mask = class_mask & batch["inside"]
+        ce_all = F.cross_entropy(
+            out.logits.flatten(0, 1), labels.clamp(min=0).flatten(), reduction="none"
+        ).view_as(labels)
+        ce = valid_mean(ce_all, class_mask)
+        l1 = valid_mean((out.intensity - batch["intensity"]).abs(), valid)
+        loss = self.class_weight * ce + self.intensity_weight * l1
+        return {
+            "loss": loss,
+            "ce": ce,
+            "l1": l1,
+            "logits": out.logits,
+            "mask": class_mask,
+            "labels": labels,
+        }
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        parts = self.losses(batch)
+        self.check_finite(parts["loss"], batch, batch_idx)
+        n = int(batch["valid"].sum())
+        mask = parts["mask"]
+        if mask.any():
+            self.train_metrics.update(parts["logits"][mask], parts["labels"][mask])
+        self.log("train/loss", parts["loss"], prog_bar=True, batch_size=n)
+        self.log("train/ce", parts["ce"], batch_size=n)
+        self.log("train/l1", parts["l1"], batch_size=n)
+        self.log_dict(self.train_metrics, on_step=False, on_epoch=True, batch_size=n)
+        return parts["loss"]
+
+    # ------------------------------------------------------------------ evaluation
+
+    @torch.no_grad()
+    def infer(self, frames: torch.Tensor, flow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Whole-clip inference in chunks of ``eval_chunk`` steps, carrying the GRU state.
+
+        Returns class probabilities ``(B, T, C)`` and intensity ``(B, T)``.
+        """
+        steps = flow.shape[1]
+        hidden = None
+        probs, intensity = [], []
+        for a in range(0, steps, self.eval_chunk):
+            b = min(steps, a + self.eval_chunk)
+            out = self(frames[:, a : b + 1], flow[:, a:b], hidden)
+            hidden = out.hidden
+            probs.append(out.logits.softmax(-1))
+            intensity.append(out.intensity)
+        return torch.cat(probs, 1), torch.cat(intensity, 1)
+
+    def _evaluate(self, batch: dict, metrics: MetricCollection, keep: bool) -> None:
+        probs, intensity = self.infer(batch["frames"], batch["flow"])
+        valid = batch["valid"]
+        labels = batch["label"]
+        preds = []
+        f1 = metrics["spot_f1"]
+        for i in range(valid.shape[0]):
+            n = int(valid[i].sum())
+            if n == 0:
+                continue
+            record = make_record(
+                subject=batch["subject"][i],
+                episode=batch["episode"][i],
+                label=int(labels[i]),
+                onset=int(batch["onset"][i]),
+                apex=int(batch["apex"][i]),
+                offset=int(batch["offset"][i]),
+                frame_numbers=batch["frame_numbers"][i, 1 : n + 1].cpu().numpy(),
+                intensity=intensity[i, :n].float().cpu().numpy(),
+                target=batch["intensity"][i, :n].float().cpu().numpy(),
+                probs=probs[i, :n].float().cpu().numpy(),
+                spot=self.spot,
+            )
+            m = match_intervals(record.intervals, [record.truth])
+            f1.update(m.tp, m.fp, m.fn)
+            preds.append(record.pred_label)
+            if keep:
+                self.records.append(record)
+        has = valid.any(dim=1)
+        if preds:
+            pred_t = torch.tensor(preds, device=labels.device)
+            for key in ("accuracy", "uf1", "uar"):
+                metrics[key].update(pred_t, labels[has])
+        metrics["auc"].update(intensity[valid].float(), batch["inside"][valid].long())
+        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=int(has.sum()))
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, self.val_metrics, keep=False)
+
+    def on_test_epoch_start(self) -> None:
+        self.records = []
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, self.test_metrics, keep=True)
+
+    def on_test_epoch_end(self) -> None:
+        if self.trainer.is_global_zero and self.records:
+            self.write_artifacts(self.records, self.run_dir)
+
+    # ------------------------------------------------------------------ artefacts
+
+    def write_artifacts(self, records: Sequence[ClipRecord], out: Path) -> dict[str, Path]:
+        """``predictions.csv``, ``frames.csv`` and the plots of a test run, into ``out``."""
+        classes = self.class_names
+        files = {
+            "predictions": write_predictions(records, out / "predictions.csv", classes),
+            "frames": write_frames(records, out / "frames.csv", classes),
+        }
+        images = write_plots(records, out, classes, self.spot, self.fig2_panels)
+        self.log_images({f"test/{name}": path for name, path in images.items()})
+        return {**files, **images}
+
+
+def write_plots(
+    records: Sequence[ClipRecord],
+    out: Path,
+    classes: Sequence[str],
+    spot: dict[str, Any],
+    panels: int = 3,
+    title: str = "",
+) -> dict[str, Path]:
+    """ROC, confusion matrix, per-subject accuracy and Fig. 2 panels (best, median, worst)."""
+    out.mkdir(parents=True, exist_ok=True)
+    prefix = f"{title}: " if title else ""
+    images: dict[str, Path] = {}
+    scores, inside = pooled_frames(records)
+    roc = roc_points(scores, inside)
+    if roc.defined:
+        images["roc"] = plots.plot_roc(
+            {"network": roc}, out / "roc.png", title=f"{prefix}frame-level spotting ROC"
+        )
+    y_true = np.array([r.label for r in records])
+    y_pred = np.array([r.pred_label for r in records])
+    cm = confusion_matrix(y_true, y_pred, len(classes))
+    images["confusion"] = plots.plot_confusion(
+        cm, list(classes), out / "confusion.png", title=f"{prefix}confusion matrix"
+    )
+    subjects = sorted({r.subject for r in records})
+    acc, counts = [], []
+    for s in subjects:
+        mine = [r for r in records if r.subject == s]
+        acc.append(float(np.mean([r.pred_label == r.label for r in mine])))
+        counts.append(len(mine))
+    images["subject_accuracy"] = plots.plot_subject_accuracy(
+        subjects,
+        np.array(acc),
+        np.array(counts),
+        out / "subject_accuracy.png",
+        title=f"{prefix}accuracy per subject",
+    )
+    ranked = sorted(records, key=_clip_error)
+    chosen = {"best": ranked[0], "median": ranked[len(ranked) // 2], "worst": ranked[-1]}
+    threshold = spot.get("threshold") if spot.get("method", "threshold") == "threshold" else None
+    for name, r in list(chosen.items())[:panels]:
+        images[f"fig2_{name}"] = plots.plot_intensity_states(
+            r.frame_numbers,
+            r.intensity,
+            r.states(),
+            out / f"fig2_{name}.png",
+            ground_truth=r.target,
+            onset=r.onset,
+            apex=r.apex,
+            offset=r.offset,
+            threshold=threshold,
+            title=f"{prefix}{r.subject}/{r.episode} ({name}: true {classes[r.label]}, "
+            f"predicted {classes[r.pred_label]})",
+        )
+    return images
+
+
+def _clip_error(r: ClipRecord) -> float:
+    """Mean absolute intensity error (the ranking of the Fig. 2 panels)."""
+    return float(np.mean(np.abs(r.intensity - r.target))) if len(r.target) else 0.0
+
+
+def scores_from_records(records: Sequence[ClipRecord], num_classes: int) -> dict[str, float]:
+    """Accuracy, UF1, UAR, pooled frame AUC and interval F1 recomputed from records."""
+    from microexp.eval.metrics import frame_auc
+    from microexp.eval.spotting import interval_scores
+
+    y_true = np.array([r.label for r in records])
+    y_pred = np.array([r.pred_label for r in records])
+    rec = recognition_scores(y_true, y_pred, num_classes)
+    scores, inside = pooled_frames(records)
+    spots = interval_scores((r.intervals, [r.truth]) for r in records)
+    return {
+        "accuracy": float(rec["accuracy"]),
+        "uf1": float(rec["uf1"]),
+        "uar": float(rec["uar"]),
+        "auc": float(frame_auc(scores, inside)),
+        "spot_f1": float(spots["f1"]),
+        "spot_precision": float(spots["precision"]),
+        "spot_recall": float(spots["recall"]),
+        "clips": len(records),
+    }

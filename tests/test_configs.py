@@ -1,0 +1,130 @@
+"""Every config file composes; the experiments set what they promise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+import microexp.train  # noqa: F401  (registers the resolvers)
+from tests.conftest import CONF
+
+EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
+
+
+def _compose(overrides: list[str], hydra_node: bool = False):
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=overrides, return_hydra_config=hydra_node)
+
+
+def _resolve(cfg) -> dict:
+    plain = OmegaConf.create({k: v for k, v in cfg.items() if k != "hydra"})
+    OmegaConf.update(plain, "paths.root_dir", "/tmp/x", force_add=True)
+    OmegaConf.update(plain, "paths.output_dir", "/tmp/x/run", force_add=True)
+    return OmegaConf.to_container(plain, resolve=True)
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+@pytest.mark.parametrize("stage", ["spatial", "temporal", "joint"])
+def test_every_experiment_composes(experiment: str, stage: str) -> None:
+    cfg = _resolve(_compose([f"experiment={experiment}", f"stage={stage}"]))
+    assert cfg["stage"]["name"] == stage
+    assert cfg["trainer"]["max_epochs"] == cfg["epochs"][stage]
+    assert cfg["model"]["net"]["width"] == cfg["width"]
+
+
+def test_quick_is_the_default_and_paper_is_faithful() -> None:
+    default = _resolve(_compose([]))
+    quick = _resolve(_compose(["experiment=quick"]))
+    assert default == quick
+    paper = _resolve(_compose(["experiment=paper"]))
+    assert paper["width"] == 1.0
+    assert paper["recipe"] == {
+        "class_loss_frames": "all",
+        "temporal_features": "likelihood",
+        "intensity_weight": 1.0,
+    }
+    assert paper["model"]["class_loss_frames"] == "all"
+    assert paper["model"]["net"]["temporal_features"] == "likelihood"
+    assert paper["data"]["frame_stride"] == 1 and paper["model"]["scheduler"] is None
+    assert paper["data"]["copies"] == 150 and paper["data"]["seq_len"] == 14
+    opt = paper["model"]["optimizer"]
+    assert opt["_target_"] == "torch.optim.RMSprop"
+    assert opt["lr"] == 1e-4 and opt["weight_decay"] == 0.005
+    assert paper["data"]["augment"] == {
+        "rotation": 10.0,
+        "scale": [0.9, 1.1],
+        "translation": 2.0,
+        "enabled": True,
+    }
+    assert paper["trainer"]["accelerator"] == "gpu"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["data=casme2", "data.root=/data/CASME2"],
+        ["split=holdout"],
+        ["split=holdout_clips"],
+        ["trainer=cpu"],
+        ["trainer=gpu"],
+        ["trainer=ddp"],
+        ["logger=wandb"],
+        ["data.synthetic.subjects=26", "data.synthetic.clips=10"],
+    ],
+)
+def test_groups_compose(overrides: list[str]) -> None:
+    cfg = _resolve(_compose(overrides))
+    assert cfg["data"]["_target_"].endswith("MicroExpDataModule")
+
+
+def test_casme2_root_is_mandatory() -> None:
+    cfg = _compose(["data=casme2"])
+    assert OmegaConf.is_missing(cfg.data, "root")
+
+
+def test_wandb_is_offline_by_default() -> None:
+    cfg = _resolve(_compose(["logger=wandb", "stage=temporal"]))
+    assert cfg["logger"]["wandb"]["offline"] is True
+    assert cfg["logger"]["wandb"]["job_type"] == "temporal"
+
+
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_slurm"])
+def test_launchers_compose(launcher: str) -> None:
+    cfg = _compose([f"hydra/launcher={launcher}"], hydra_node=True)
+    assert cfg.hydra.launcher._target_.startswith("hydra_plugins.")
+    if launcher == "submitit_slurm":
+        assert cfg.hydra.launcher.gpus_per_node == 1
+
+
+def test_optuna_search_composes() -> None:
+    cfg = _compose(["hparams_search=joint_optuna"], hydra_node=True)
+    sweeper = OmegaConf.to_container(cfg.hydra.sweeper, resolve=False)
+    assert sweeper["sampler"]["seed"] == 1234 and sweeper["storage"].startswith("sqlite:///")
+    assert cfg.optimized_metric.startswith("val/")  # selected on validation, never on test
+    assert cfg.split.val_subjects == 2
+
+
+def test_no_orphan_config_files() -> None:
+    """Every YAML under conf/ is reached by one of the compositions above."""
+    groups = {p.parent.relative_to(CONF).as_posix() for p in CONF.rglob("*.yaml")}
+    assert groups == {
+        ".",
+        "paths",
+        "hydra",
+        "hydra/launcher",
+        "data",
+        "split",
+        "model",
+        "stage",
+        "trainer",
+        "callbacks",
+        "logger",
+        "experiment",
+        "hparams_search",
+    }
+    assert Path(CONF / "experiment" / "quick.yaml").is_file()
