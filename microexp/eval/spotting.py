@@ -17,6 +17,9 @@ from microexp.states import classify_states
 
 logger = logging.getLogger(__name__)
 
+#: :func:`spot_intervals` settings used when a run or checkpoint names none.
+DEFAULT_SPOT: dict = {"method": "threshold", "threshold": 0.5, "smooth": 3, "min_length": 2}
+
 
 @dataclass(frozen=True)
 class Interval:

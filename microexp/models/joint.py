@@ -32,7 +32,7 @@ from microexp.models.temporal import MPNet
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CPU_WIDTH", "JointNet", "JointOutput"]
+__all__ = ["CPU_WIDTH", "ClipInference", "JointNet", "JointOutput", "infer_clip"]
 
 
 class JointOutput(NamedTuple):
@@ -180,3 +180,44 @@ class JointNet(nn.Module):
         motion = motion.view(b, t, motion.shape[1], *contrast.shape[-2:])
         out = self.memory(torch.cat((contrast, motion), dim=2), hidden)
         return JointOutput(out.logits, out.intensity, out.hidden)
+
+
+class ClipInference(NamedTuple):
+    """Outputs of :func:`infer_clip` for T transitions."""
+
+    probs: torch.Tensor  #: (B, T, num_classes) class probabilities
+    intensity: torch.Tensor  #: (B, T) intensity in [0, 1]
+    hidden: torch.Tensor  #: GRU state after the last step
+
+
+@torch.no_grad()
+def infer_clip(
+    net: JointNet,
+    frames: torch.Tensor,
+    flow: torch.Tensor,
+    chunk: int = 64,
+    hidden: torch.Tensor | None = None,
+) -> ClipInference:
+    """Whole-clip inference in chunks of ``chunk`` steps, carrying the GRU state across them.
+
+    Args:
+        net: the network (put it in eval mode first).
+        frames: (B, T+1, 3, H, W) frames, as :meth:`JointNet.forward` takes them.
+        flow: (B, T, 2, H, W) flow, ``flow[:, t]`` from frame t to frame t+1.
+        chunk: steps per forward pass (bounds memory; the result does not depend on it).
+        hidden: the GRU state left by a previous call on the same clips (streaming), or None.
+
+    Returns:
+        :class:`ClipInference`: probabilities (B, T, C), intensity (B, T) and the last state.
+    """
+    steps = flow.shape[1]
+    if chunk < 1 or steps < 1:
+        raise ValueError(f"need chunk >= 1 and at least one step, got {chunk} and {steps}")
+    probs, intensity = [], []
+    for a in range(0, steps, chunk):
+        b = min(steps, a + chunk)
+        out = net(frames[:, a : b + 1], flow[:, a:b], hidden)
+        hidden = out.hidden
+        probs.append(out.logits.softmax(-1))
+        intensity.append(out.intensity)
+    return ClipInference(torch.cat(probs, 1), torch.cat(intensity, 1), hidden)

@@ -15,36 +15,30 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
 from microexp.data.casme2 import CLASSES_5
-from microexp.eval import plots
+from microexp.eval.figures import write_plots
 from microexp.eval.metrics import (
     FrameAUROC,
     IntervalF1,
-    confusion_matrix,
     recognition_metrics,
-    recognition_scores,
-    roc_points,
 )
 from microexp.eval.records import (
     ClipRecord,
     make_record,
-    pooled_frames,
     write_frames,
     write_predictions,
 )
-from microexp.eval.spotting import match_intervals
-from microexp.models.joint import JointNet
+from microexp.eval.scores import scores_from_records  # noqa: F401 (re-exported for train.py)
+from microexp.eval.spotting import DEFAULT_SPOT, match_intervals
+from microexp.models.joint import JointNet, infer_clip
 from microexp.tasks.base import BaseTask, valid_mean
 
 log = logging.getLogger(__name__)
-
-DEFAULT_SPOT = {"method": "threshold", "threshold": 0.5, "smooth": 3, "min_length": 2}
 
 
 class JointTask(BaseTask):
@@ -150,16 +144,8 @@ class JointTask(BaseTask):
 
         Returns class probabilities ``(B, T, C)`` and intensity ``(B, T)``.
         """
-        steps = flow.shape[1]
-        hidden = None
-        probs, intensity = [], []
-        for a in range(0, steps, self.eval_chunk):
-            b = min(steps, a + self.eval_chunk)
-            out = self(frames[:, a : b + 1], flow[:, a:b], hidden)
-            hidden = out.hidden
-            probs.append(out.logits.softmax(-1))
-            intensity.append(out.intensity)
-        return torch.cat(probs, 1), torch.cat(intensity, 1)
+        probs, intensity, _ = infer_clip(self.net, frames, flow, self.eval_chunk)
+        return probs, intensity
 
     def _evaluate(self, batch: dict, metrics: MetricCollection, keep: bool) -> None:
         probs, intensity = self.infer(batch["frames"], batch["flow"])
@@ -222,87 +208,3 @@ class JointTask(BaseTask):
         images = write_plots(records, out, classes, self.spot, self.fig2_panels)
         self.log_images({f"test/{name}": path for name, path in images.items()})
         return {**files, **images}
-
-
-def write_plots(
-    records: Sequence[ClipRecord],
-    out: Path,
-    classes: Sequence[str],
-    spot: dict[str, Any],
-    panels: int = 3,
-    title: str = "",
-) -> dict[str, Path]:
-    """ROC, confusion matrix, per-subject accuracy and Fig. 2 panels (best, median, worst)."""
-    out.mkdir(parents=True, exist_ok=True)
-    prefix = f"{title}: " if title else ""
-    images: dict[str, Path] = {}
-    scores, inside = pooled_frames(records)
-    roc = roc_points(scores, inside)
-    if roc.defined:
-        images["roc"] = plots.plot_roc(
-            {"network": roc}, out / "roc.png", title=f"{prefix}frame-level spotting ROC"
-        )
-    y_true = np.array([r.label for r in records])
-    y_pred = np.array([r.pred_label for r in records])
-    cm = confusion_matrix(y_true, y_pred, len(classes))
-    images["confusion"] = plots.plot_confusion(
-        cm, list(classes), out / "confusion.png", title=f"{prefix}confusion matrix"
-    )
-    subjects = sorted({r.subject for r in records})
-    acc, counts = [], []
-    for s in subjects:
-        mine = [r for r in records if r.subject == s]
-        acc.append(float(np.mean([r.pred_label == r.label for r in mine])))
-        counts.append(len(mine))
-    images["subject_accuracy"] = plots.plot_subject_accuracy(
-        subjects,
-        np.array(acc),
-        np.array(counts),
-        out / "subject_accuracy.png",
-        title=f"{prefix}accuracy per subject",
-    )
-    ranked = sorted(records, key=_clip_error)
-    chosen = {"best": ranked[0], "median": ranked[len(ranked) // 2], "worst": ranked[-1]}
-    threshold = spot.get("threshold") if spot.get("method", "threshold") == "threshold" else None
-    for name, r in list(chosen.items())[:panels]:
-        images[f"fig2_{name}"] = plots.plot_intensity_states(
-            r.frame_numbers,
-            r.intensity,
-            r.states(),
-            out / f"fig2_{name}.png",
-            ground_truth=r.target,
-            onset=r.onset,
-            apex=r.apex,
-            offset=r.offset,
-            threshold=threshold,
-            title=f"{prefix}{r.subject}/{r.episode} ({name}: true {classes[r.label]}, "
-            f"predicted {classes[r.pred_label]})",
-        )
-    return images
-
-
-def _clip_error(r: ClipRecord) -> float:
-    """Mean absolute intensity error (the ranking of the Fig. 2 panels)."""
-    return float(np.mean(np.abs(r.intensity - r.target))) if len(r.target) else 0.0
-
-
-def scores_from_records(records: Sequence[ClipRecord], num_classes: int) -> dict[str, float]:
-    """Accuracy, UF1, UAR, pooled frame AUC and interval F1 recomputed from records."""
-    from microexp.eval.metrics import frame_auc
-    from microexp.eval.spotting import interval_scores
-
-    y_true = np.array([r.label for r in records])
-    y_pred = np.array([r.pred_label for r in records])
-    rec = recognition_scores(y_true, y_pred, num_classes)
-    scores, inside = pooled_frames(records)
-    spots = interval_scores((r.intervals, [r.truth]) for r in records)
-    return {
-        "accuracy": float(rec["accuracy"]),
-        "uf1": float(rec["uf1"]),
-        "uar": float(rec["uar"]),
-        "auc": float(frame_auc(scores, inside)),
-        "spot_f1": float(spots["f1"]),
-        "spot_precision": float(spots["precision"]),
-        "spot_recall": float(spots["recall"]),
-        "clips": len(records),
-    }
