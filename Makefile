@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv and install the package (editable) with its dev extra
 
 test: $(STAMP)  ## fast test suite (what CI runs)
-	$(PY) -m pytest -m "not slow" -q $(ARGS)
+	$(PY) -m pytest -m "not slow and not gpu" -q $(ARGS)
 
 test-all: $(STAMP)  ## every test, the slow ones included
 	$(PY) -m pytest -q $(ARGS)

@@ -37,6 +37,14 @@ def _register_resolvers() -> None:
     OmegaConf.register_new_resolver(
         "class_names", lambda p: list(PROTOCOLS[str(p).split("-")[0]]), replace=True
     )
+    # ``${dir:PATH}``: PATH, created if missing (the optuna sqlite file is opened before any
+    # run folder exists)
+    OmegaConf.register_new_resolver("dir", _ensure_dir, replace=True)
+
+
+def _ensure_dir(path: str) -> str:
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return str(path)
 
 
 _register_resolvers()
@@ -85,12 +93,36 @@ def find_checkpoint(
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
-def load_state(path: Path, prefix: str = "net.") -> dict[str, torch.Tensor]:
-    """A checkpoint's network weights (``weights_only`` load), with ``prefix`` stripped."""
+def read_checkpoint(
+    path: Path | str, stage: str | None = None, resumable: bool = False
+) -> dict[str, Any]:
+    """Load a checkpoint (``weights_only``) or raise :class:`ConfigError` naming the file: cut
+    short, not a PyTorch file, no ``state_dict``, (``stage`` given) another stage's, or
+    (``resumable``) not a Lightning training checkpoint that ``fit`` can resume."""
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types on damaged files
-        raise ConfigError(f"cannot load checkpoint {path}: {exc}") from exc
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ConfigError(
+            f"cannot load checkpoint {path}: damaged, cut short or not a checkpoint "
+            f"({type(exc).__name__}: {why})"
+        ) from exc
+    if not isinstance(ckpt, dict) or not isinstance(ckpt.get("state_dict", ckpt), dict):
+        raise ConfigError(f"checkpoint {path} holds no state_dict: not a training checkpoint")
+    if resumable and not {"state_dict", "epoch", "loops"} <= set(ckpt):
+        raise ConfigError(f"checkpoint {path} holds weights only: training cannot resume from it")
+    meta = ckpt.get("microexp")
+    saved = meta.get("stage") if isinstance(meta, dict) else None
+    if stage is not None and saved is not None and saved != stage:
+        raise ConfigError(f"checkpoint {path} is a {saved}-stage checkpoint, not a {stage} one")
+    return ckpt
+
+
+def load_state(
+    path: Path, prefix: str = "net.", stage: str | None = None
+) -> dict[str, torch.Tensor]:
+    """A checkpoint's network weights (``weights_only`` load), with ``prefix`` stripped."""
+    ckpt = read_checkpoint(path, stage)
     state = ckpt.get("state_dict", ckpt)
     return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
 
@@ -202,7 +234,15 @@ def prepare_backbones(cfg: DictConfig, model: Any, datamodule: Any, run_dir: Pat
             with _hydra_context(sub):
                 train(sub)
             paths[stage] = run_dir / stage / "checkpoints" / "last.ckpt"
-    model.net.load_backbones(load_state(paths["spatial"]), load_state(paths["temporal"]))
+    spatial = load_state(paths["spatial"], stage="spatial")
+    temporal = load_state(paths["temporal"], stage="temporal")
+    try:
+        model.net.load_backbones(spatial, temporal)
+    except RuntimeError as exc:  # another width or architecture
+        raise ConfigError(
+            f"backbone checkpoints {paths['spatial']} and {paths['temporal']} do not fit this "
+            f"network (trained with other model settings?): {str(exc).splitlines()[0][:300]}"
+        ) from exc
     log.info("backbones: spatial %s, temporal %s", paths["spatial"], paths["temporal"])
     return {
         "pretrained": mode,
@@ -312,13 +352,18 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     (run_dir / "checkpoints" / META_FILE).write_text(json.dumps({"match": key}, indent=1))
     hand_off = prepare_backbones(cfg, model, datamodule, run_dir) if stage == "joint" else {}
 
-    callbacks = [hydra.utils.instantiate(c) for c in (cfg.get("callbacks") or {}).values()]
+    # a group entry set to null (``callbacks.progress_bar=null``) is switched off
+    callbacks = [
+        hydra.utils.instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None
+    ]
     has_val = datamodule.val_set is not None
     monitor = "val/accuracy" if stage == "joint" else "val/iou"
     for cb in callbacks:
         if isinstance(cb, pl.callbacks.ModelCheckpoint) and has_val and cb.monitor is None:
             cb.monitor, cb.mode = monitor, "max"
-    loggers = [hydra.utils.instantiate(c) for c in (cfg.get("logger") or {}).values()]
+    loggers = [
+        hydra.utils.instantiate(c) for c in (cfg.get("logger") or {}).values() if c is not None
+    ]
     trainer: pl.Trainer = hydra.utils.instantiate(
         cfg.trainer, callbacks=callbacks, logger=loggers or False
     )
@@ -327,9 +372,15 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
         for logger in loggers:
             logger.log_hyperparams(resolved(cfg))
         resume = _resume_path(cfg, datamodule, run_dir)
+        if resume:  # a damaged file: a clear error naming it, not a traceback from inside fit
+            read_checkpoint(resume, stage, resumable=True)
         trainer.fit(
             model, datamodule=datamodule, ckpt_path=resume, weights_only=True if resume else None
         )
+        # the last validation scores (trainer.test replaces callback_metrics)
+        val_scores = {
+            k: _number(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")
+        }
         selected = "last"
         test_ckpt = None
         if cfg.get("test_ckpt", "last") == "best":
@@ -354,8 +405,9 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
             "test_subjects": data.get("split", {}).get("test", []),
             "selected": selected,
         }
+        metrics.update(val_scores)
         for name, value in trainer.callback_metrics.items():
-            if name.startswith(("test/", "val/")):
+            if name.startswith("test/"):
                 metrics[name] = _number(value)
         records = getattr(model, "records", None)
         if records:

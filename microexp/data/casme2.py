@@ -344,23 +344,43 @@ def _read_raw_tables(path: Path, notes: list[str]) -> list[pd.DataFrame]:
             raise CASME2FormatError(f"coding sheet {path} is neither .xlsx nor text") from exc
     if "\x00" in text:
         raise CASME2FormatError(f"coding sheet {path} is neither an .xlsx workbook nor CSV text")
-    table = None
-    errors: list[str] = []
-    for sep in (None, ","):
-        try:
-            table = pd.read_csv(
-                io.StringIO(text), header=None, dtype=object, sep=sep, engine="python"
-            )
-            break
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
-            errors.append(str(exc))
-    if table is None:
+    try:
+        table = _read_csv_table(text)
+    except csv.Error as exc:
         raise CASME2FormatError(
-            f"coding sheet {path} is neither an .xlsx workbook nor readable CSV: {errors[-1]}"
-        )
+            f"coding sheet {path} is neither an .xlsx workbook nor readable CSV: {exc}"
+        ) from exc
     if path.suffix.lower() != ".csv":
         notes.append(f"coding sheet {path.name} is CSV text, not an .xlsx workbook: read as CSV")
     return [table]
+
+
+#: CSV delimiters tried, in order.
+_CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _names_header(values: Iterable[Any]) -> bool:
+    """Whether a row names both a subject and a file-name column (the header row)."""
+    names = {_HEADER_ALIASES.get(_norm_header(v)) for v in values}
+    return {"subject", "filename"} <= names
+
+
+def _read_csv_table(text: str) -> pd.DataFrame:
+    """CSV text as a header-less table of strings, short rows padded with blanks (so a title
+    line above the header or trailing cells left out do not matter). The delimiter is the
+    first of ``, ; tab |`` under which a header row appears in the first 30 rows, else ``,``.
+    Raises csv.Error on text the csv module cannot split."""
+    chosen: list[list[str]] | None = None
+    for delimiter in _CSV_DELIMITERS:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        if chosen is None:
+            chosen = rows  # the fallback: comma-separated
+        if any(_names_header(r) for r in rows[:30]):
+            chosen = rows
+            break
+    rows = chosen or []
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
 
 
 def read_coding_sheet(path: Path, notes: list[str] | None = None) -> list[SheetRow]:
@@ -380,8 +400,7 @@ def read_coding_sheet(path: Path, notes: list[str] | None = None) -> list[SheetR
             continue
         header_index = None
         for i in range(min(30, len(table))):
-            names = {_HEADER_ALIASES.get(_norm_header(v)) for v in table.iloc[i].tolist()}
-            if {"subject", "filename"} <= names:
+            if _names_header(table.iloc[i].tolist()):
                 header_index = i
                 break
         if header_index is None:

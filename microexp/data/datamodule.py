@@ -38,7 +38,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from microexp.data.augment import AugmentConfig, augment_batch, sample_params
-from microexp.data.casme2 import CASME2Dataset, Clip, Skip, load_casme2
+from microexp.data.casme2 import CASME2Dataset, CASME2FormatError, Clip, Skip, load_casme2
 from microexp.data.face import FaceDetector
 from microexp.data.frames import FrameReadError, load_frames
 from microexp.data.splits import Split, holdout_clips_split, holdout_split, loso_split
@@ -49,6 +49,7 @@ from microexp.data.targets import (
     motion_region,
     target_states,
 )
+from microexp.flow.cache import read_npy
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class FrameCache:
 
     def error(self, clip: Clip) -> str | None:
         p = self.dir / f"{_safe_name(clip.id)}.error"
-        return p.read_text() if p.is_file() else None
+        return p.read_text(errors="replace") if p.is_file() else None
 
     def load(self, clip: Clip) -> np.ndarray | None:
         """The cached frames, or None when missing or damaged."""
@@ -124,9 +125,9 @@ class FrameCache:
         if not path.is_file():
             return None
         try:
-            arr = np.load(path, mmap_mode="r")
-        except (ValueError, OSError, EOFError):
-            log.warning("frame cache entry %s is damaged: recomputing", path)
+            arr = read_npy(path)
+        except (ValueError, OSError, EOFError) as exc:
+            log.warning("frame cache entry %s is damaged (%s): recomputing", path, exc)
             return None
         if arr.shape != (len(clip), 3, self.size, self.size) or arr.dtype != np.uint8:
             log.warning("frame cache entry %s has shape %s: recomputing", path, arr.shape)
@@ -154,9 +155,10 @@ class FrameCache:
         from rich.progress import Progress
 
         workers = workers or min(8, os.cpu_count() or 1)
-        with Progress(transient=True, disable=not progress) as bar, ThreadPoolExecutor(
-            workers
-        ) as pool:
+        with (
+            Progress(transient=True, disable=not progress) as bar,
+            ThreadPoolExecutor(workers) as pool,
+        ):
             task = bar.add_task("decoding frames", total=len(todo))
             for clip, err in pool.map(work, todo):
                 if err is not None:
@@ -527,8 +529,11 @@ class MicroExpDataModule(pl.LightningDataModule):
                 continue
             if len(clip) <= self.frame_stride:
                 skipped.append(
-                    Skip(clip.subject, clip.episode,
-                         f"{len(clip)} frames: too short for frame_stride={self.frame_stride}")
+                    Skip(
+                        clip.subject,
+                        clip.episode,
+                        f"{len(clip)} frames: too short for frame_stride={self.frame_stride}",
+                    )
                 )
                 continue
             arr = frames.load(clip)
@@ -537,7 +542,12 @@ class MicroExpDataModule(pl.LightningDataModule):
                 raise RuntimeError(f"cache for {clip.id} is missing after filling it")
             clips.append(self._clip_data(clip, arr, fl))
         if not clips:
-            raise ValueError(f"no usable clips in {self.root} (skipped: {len(skipped)})")
+            reasons = "; ".join(f"{s.subject}/{s.episode}: {s.reason}" for s in skipped[:5])
+            more = f" (+{len(skipped) - 5} more)" if len(skipped) > 5 else ""
+            raise CASME2FormatError(
+                f"no usable clips in {self.root}: {len(skipped)} skipped"
+                + (f" ({reasons}{more})" if reasons else "")
+            )
         self.data = PreparedData(ds, clips, skipped, list(ds.notes))
         return self.data
 
@@ -571,28 +581,50 @@ class MicroExpDataModule(pl.LightningDataModule):
     def _make_split(self, clips: Sequence[ClipData]) -> Split:
         subjects = [c.clip.subject for c in clips]
         if self.split_name == "loso":
-            return loso_split(subjects, self.fold, val_subjects=self.val_subjects,
-                              seed=self.split_seed)
+            return loso_split(
+                subjects, self.fold, val_subjects=self.val_subjects, seed=self.split_seed
+            )
         if self.split_name == "holdout":
-            return holdout_split(subjects, train_fraction=self.train_fraction,
-                                 seed=self.split_seed, val_subjects=self.val_subjects)
-        log.warning("split=holdout_clips mixes a subject's clips between train and test: "
-                    "results are not subject-independent (for comparison with papers only)")
-        return holdout_clips_split([c.clip.id for c in clips],
-                                   train_fraction=self.train_fraction, seed=self.split_seed)
+            return holdout_split(
+                subjects,
+                train_fraction=self.train_fraction,
+                seed=self.split_seed,
+                val_subjects=self.val_subjects,
+            )
+        log.warning(
+            "split=holdout_clips mixes a subject's clips between train and test: "
+            "results are not subject-independent (for comparison with papers only)"
+        )
+        return holdout_clips_split(
+            [c.clip.id for c in clips], train_fraction=self.train_fraction, seed=self.split_seed
+        )
 
     def setup(self, stage: str | None = None) -> None:
         """Apply the split and build the datasets (reads caches; fills them if needed)."""
         if self.data is None:
             self.prepare()
         assert self.data is not None
-        self.split = self._make_split(self.data.clips)
+        try:
+            self.split = self._make_split(self.data.clips)
+        except ValueError as exc:  # too few subjects for the split, a fold that does not exist
+            subjects = sorted({c.clip.subject for c in self.data.clips})
+            raise CASME2FormatError(
+                f"cannot make the {self.split_name} split of the usable clips in {self.root} "
+                f"(subjects: {', '.join(subjects)}): {exc}"
+            ) from exc
         key = (lambda c: c.clip.id) if self.split.by == "clip" else (lambda c: c.clip.subject)
         parts: dict[str, list[ClipData]] = {"train": [], "val": [], "test": []}
         for cd in self.data.clips:
             part = self.split.part_of(key(cd))
             if part is not None:
                 parts[part].append(cd)
+        if not parts["train"]:
+            raise CASME2FormatError(
+                f"no training clips in {self.root}: the {self.split.name} split of the "
+                f"{len(self.data.clips)} usable clip(s) (subjects: "
+                f"{', '.join(sorted({c.clip.subject for c in self.data.clips}))}) leaves none "
+                "for training"
+            )
         self.train_set = TrainWindows(
             parts["train"],
             seq_len=self.seq_len,
@@ -681,8 +713,7 @@ class MicroExpDataModule(pl.LightningDataModule):
             "subjects": len({c.clip.subject for c in d.clips}),
             "skipped": len(d.skipped),
             "skipped_reasons": [
-                {"subject": s.subject, "episode": s.episode, "reason": s.reason}
-                for s in d.skipped
+                {"subject": s.subject, "episode": s.episode, "reason": s.reason} for s in d.skipped
             ],
             "notes": d.notes,
             "frame_stride": self.frame_stride,

@@ -33,7 +33,7 @@ import torch
 
 from microexp.flow.params import TVL1Params
 
-__all__ = ["CACHE_VERSION", "FillStats", "FlowCache", "safe_name"]
+__all__ = ["CACHE_VERSION", "FillStats", "FlowCache", "read_npy", "safe_name"]
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class FlowCache:
         if not path.exists():
             return None
         try:
-            arr = np.load(path, allow_pickle=False)
+            arr = read_npy(path)
         except (OSError, ValueError, EOFError) as exc:
             log.warning("flow cache: unreadable %s (%s); it will be recomputed", path, exc)
             return None
@@ -150,7 +150,7 @@ class FlowCache:
         if problem:
             log.warning("flow cache: %s %s; it will be recomputed", path, problem)
             return None
-        return arr
+        return np.array(arr)  # into memory (and the file's map closed)
 
     def _check(self, arr: np.ndarray, n_frames: int | None) -> str | None:
         s = self.size
@@ -341,6 +341,25 @@ class FlowCache:
         self.dir.mkdir(parents=True, exist_ok=True)
         meta = json.dumps(self.key_inputs(), indent=2, sort_keys=True).encode()
         _atomic_write(self.dir / "meta.json", lambda f: f.write(meta))
+
+
+def read_npy(path: Path) -> np.ndarray:
+    """A ``.npy`` file memory-mapped read-only, or ValueError/OSError/EOFError when it is not
+    one: a file cut short, random bytes, a zip or ``.npz`` archive, pickled objects, or a header
+    promising more bytes than the file holds (mapped, so never allocated)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(len(np.lib.format.MAGIC_PREFIX))
+    if magic != np.lib.format.MAGIC_PREFIX:
+        raise ValueError("not a .npy file" if magic else "empty file (0 bytes)")
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        raise
+    except Exception as exc:  # a damaged header trips numpy's parser (TokenError, SyntaxError)
+        raise ValueError(f"damaged .npy header ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(arr, np.ndarray):  # pragma: no cover - the magic rules out archives
+        raise ValueError(f"holds a {type(arr).__name__}, not an array")
+    return arr
 
 
 def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
