@@ -1,1 +1,17 @@
-"""Handcrafted baselines of the paper's tables: LBP and HOOF spotting, LBP-TOP + SVM."""
+"""Handcrafted baselines of the paper's tables: LBP and HOOF spotting, LBP-TOP + SVM.
+
+Modules: :mod:`~microexp.baselines.lbp` (LBP codes on any plane of a video volume, block
+histograms, LBP spotting), :mod:`~microexp.baselines.hoof` (histograms of oriented optical flow,
+HOOF spotting), :mod:`~microexp.baselines.difference` (the feature-difference analysis both
+spotting methods share), :mod:`~microexp.baselines.lbptop_svm` (LBP-TOP + linear SVM),
+:mod:`~microexp.baselines.data` (clips, frames and flow from the network's caches) and
+:mod:`~microexp.baselines.runner` (splits, run folders, metrics). Command line:
+``python -m microexp.baselines --help``.
+"""
+
+#: Spotting methods (training-free, per-frame scores).
+SPOTTING: tuple[str, ...] = ("lbp", "hoof")
+#: Recognition methods (clip labels).
+RECOGNITION: tuple[str, ...] = ("lbptop_svm",)
+METHODS: tuple[str, ...] = SPOTTING + RECOGNITION
+SPLITS: tuple[str, ...] = ("loso", "holdout", "holdout_clips")

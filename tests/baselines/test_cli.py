@@ -1,0 +1,257 @@
+"""``python -m microexp.baselines`` end to end on the tiny set, the runner's HOOF path on
+hand-made flow, the shared cache key, and bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from microexp.baselines.__main__ import main, parse_folds
+from microexp.baselines.data import BaselineError, crop_mode, flow_cache, load_data, make_splits
+from microexp.baselines.runner import BaselineConfig, Runner, applicable_scores, auto_k
+from microexp.data.casme2 import CLASSES_5
+from microexp.eval.records import PREDICTION_FIELDS, records_from_files
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The keys of the network's metrics.json that every baseline run carries too.
+NETWORK_KEYS = {
+    "stage",
+    "fold",
+    "split",
+    "test_subjects",
+    "selected",
+    "test/auc",
+    "test/accuracy",
+    "test/uf1",
+    "test/uar",
+    "test/spot_f1",
+    "data/clips",
+    "data/subjects",
+    "data/skipped",
+    "data/train_clips",
+    "data/val_clips",
+    "data/test_clips",
+    "data/frame_stride",
+    "data/skipped_reasons",
+    "data/fingerprint",
+    "epochs",
+    "width",
+    "seconds",
+}
+FRAME_COLUMNS = ["subject", "episode", "frame", "intensity", "target", "inside", "state"] + [
+    f"p_{c}" for c in CLASSES_5
+]
+
+
+@pytest.fixture(scope="module")
+def cli_run(tiny_dataset: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("baselines")
+    code = main(
+        [
+            "--root",
+            str(tiny_dataset),
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(cache_dir),
+            "--split",
+            "loso",
+            "--fold",
+            "0",
+            "--method",
+            "lbp",
+            "lbptop_svm",
+            "--quiet",
+        ]
+    )
+    return code, out
+
+
+def read_metrics(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def test_cli_writes_the_network_files(cli_run, capsys) -> None:
+    code, out = cli_run
+    assert code == 0
+    for method in ("lbp", "lbptop_svm"):
+        run = out / method / "fold_00"
+        metrics = read_metrics(run / "metrics.json")
+        assert metrics.keys() >= NETWORK_KEYS
+        assert metrics["stage"] == method and metrics["fold"] == 0 and metrics["split"] == "loso"
+        assert metrics["test_subjects"] == ["sub01"]
+        assert metrics["epochs"] is None and metrics["width"] is None
+        assert metrics["data/clips"] == 15 and metrics["data/subjects"] == 3
+        assert metrics["data/test_clips"] == 5 and metrics["data/train_clips"] == 10
+        header = (run / "predictions.csv").read_text().splitlines()[0].split(",")
+        assert header == list(PREDICTION_FIELDS) + [f"p_{c}" for c in CLASSES_5]
+        assert (run / "frames.csv").read_text().splitlines()[0].split(",") == FRAME_COLUMNS
+        records = records_from_files(run / "predictions.csv", run / "frames.csv", CLASSES_5)
+        assert len(records) == 5 and {r.subject for r in records} == {"sub01"}
+        assert all(len(r.frame_numbers) == len(r.inside) > 0 for r in records)
+        # the metrics agree with the files
+        scores = applicable_scores(records, method, len(CLASSES_5))
+        for key in ("auc", "accuracy", "uf1", "uar", "spot_f1"):
+            want = metrics[f"test/{key}"]
+            assert (scores[key] is None) == (want is None), key
+            if want is not None:
+                assert scores[key] == pytest.approx(want)
+
+    lbp = read_metrics(out / "lbp" / "fold_00" / "metrics.json")
+    assert 0 <= lbp["test/auc"] <= 1 and 0 <= lbp["test/spot_f1"] <= 1
+    assert lbp["test/accuracy"] is None and lbp["test/uf1"] is None
+    assert lbp["baseline/k"] >= 1
+    svm = read_metrics(out / "lbptop_svm" / "fold_00" / "metrics.json")
+    assert 0 <= svm["test/accuracy"] <= 1 and 0 <= svm["test/uar"] <= 1
+    assert svm["test/auc"] is None and svm["test/spot_f1"] is None
+
+    spot = records_from_files(
+        out / "lbp" / "fold_00" / "predictions.csv",
+        out / "lbp" / "fold_00" / "frames.csv",
+        CLASSES_5,
+    )
+    assert all(r.pred_label == -1 and np.isnan(r.probs).all() for r in spot)
+    assert all(r.intensity.min() >= 0 and r.intensity.max() <= 1 for r in spot)
+    rec = records_from_files(
+        out / "lbptop_svm" / "fold_00" / "predictions.csv",
+        out / "lbptop_svm" / "fold_00" / "frames.csv",
+        CLASSES_5,
+    )
+    assert all(0 <= r.pred_label < 5 and np.isnan(r.intensity).all() for r in rec)
+    assert all(np.allclose(r.clip_probs.sum(), 1.0) for r in rec)
+
+    summary = read_metrics(out / "summary.json")
+    assert set(summary["methods"]) == {"lbp", "lbptop_svm"} and summary["folds"] == [0]
+
+
+def test_runner_hoof_path_on_hand_made_flow(
+    tiny_dataset: Path, cache_dir: Path, tmp_path: Path
+) -> None:
+    # HOOF without computing TV-L1: each clip gets a flow field that moves one corner of the
+    # face out from onset to apex and back from apex to offset, so the HOOF curve must peak
+    # inside the annotated interval
+    data = load_data(tiny_dataset, cache_dir=cache_dir, progress=False)
+    rng = np.random.default_rng(0)
+    for c in data.clips:
+        n = len(c.numbers) - data.frame_stride
+        flow = rng.normal(0, 0.02, (n, 2, 64, 64)).astype(np.float16)
+        rising = c.inside[:n] & (c.numbers[:n] < c.clip.apex)
+        falling = c.inside[:n] & (c.numbers[:n] >= c.clip.apex)
+        flow[rising, 0, 40:60, 4:24] += 1.0
+        flow[falling, 0, 40:60, 4:24] -= 1.0
+        c.flow = flow
+    cfg = BaselineConfig(root=tiny_dataset, out=tmp_path, methods=("hoof",), progress=False)
+    split = make_splits(data.clips, "loso", [1])[0]
+    result = Runner(cfg, data).run("hoof", split)
+    assert result.metrics["stage"] == "hoof" and result.metrics["test_subjects"] == ["sub02"]
+    assert result.metrics["test/auc"] > 0.8
+    for r in result.records:
+        assert r.inside[int(np.argmax(r.intensity))]
+    assert (tmp_path / "hoof" / "fold_01" / "metrics.json").is_file()
+
+
+def test_auto_k_uses_training_annotations(tiny_dataset: Path, cache_dir: Path) -> None:
+    data = load_data(tiny_dataset, cache_dir=cache_dir, progress=False)
+    lengths = [int(c.inside.sum()) for c in data.clips]
+    assert auto_k(data.clips) == max(1, round(float(np.median(lengths)) / 2))
+    with pytest.raises(BaselineError):
+        make_splits(data.clips, "loso", [3])
+    holdout = make_splits(data.clips, "holdout")[0]
+    assert holdout.name == "holdout" and holdout.test
+
+
+def test_cache_key_is_the_networks(tiny_dataset: Path, cache_dir: Path) -> None:
+    from microexp.data.casme2 import load_casme2
+    from microexp.data.datamodule import MicroExpDataModule
+
+    ds = load_casme2(tiny_dataset)
+    dm = MicroExpDataModule(
+        str(tiny_dataset),
+        cache_dir=str(cache_dir),
+        frame_stride=4,
+        flow_backend="opencv",
+        progress=False,
+    )
+    crop = dm._crop_mode(ds)
+    assert crop == crop_mode("auto", ds.tree_kind)
+    fp = ds.fingerprint()
+    ours = flow_cache(cache_dir, fp, size=64, crop=crop, backend="opencv", step=4)
+    assert ours.key == dm._flow_cache(f"{fp}-64-{crop or 'none'}").key
+
+
+def test_parse_folds() -> None:
+    assert parse_folds("all") is None
+    assert parse_folds("3") == [3]
+    assert parse_folds("0,2,5-7") == [0, 2, 5, 6, 7]
+
+
+def test_bad_input_is_a_clear_error(
+    tmp_path: Path, tiny_dataset: Path, cache_dir: Path, capsys
+) -> None:
+    missing = tmp_path / "nowhere"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "microexp.baselines",
+            "--root",
+            str(missing),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert proc.stderr.startswith("error: ") and str(missing) in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+    code = main(
+        [
+            "--root",
+            str(tiny_dataset),
+            "--out",
+            str(tmp_path / "o2"),
+            "--cache-dir",
+            str(cache_dir),
+            "--fold",
+            "7",
+            "--method",
+            "lbp",
+            "--quiet",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "fold" in err and "folds 0-2" in err
+    with pytest.raises(SystemExit):
+        main(["--root", str(tiny_dataset), "--k", "0"])
+    assert "--k" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_all_methods_with_tvl1_flow(tiny_dataset: Path, tmp_path: Path) -> None:
+    """All three methods, HOOF on real TV-L1 flow; the flow of the tested clips only."""
+    cache = tmp_path / "cache"
+    args = ["--root", str(tiny_dataset), "--cache-dir", str(cache), "--flow-backend", "opencv"]
+    assert main([*args, "--out", str(tmp_path / "one"), "--fold", "0", "--method", "hoof"]) == 0
+    flows = list(cache.glob("flow/*/*.npy"))
+    assert len(flows) == 5 and all("sub01" in f.name for f in flows)  # fold 0 tests sub01
+
+    assert main([*args, "--out", str(tmp_path / "all"), "--fold", "all", "--quiet"]) == 0
+    assert len(list(cache.glob("flow/*/*.npy"))) == 15
+    summary = json.loads((tmp_path / "all" / "summary.json").read_text())
+    assert summary["folds"] == [0, 1, 2]
+    hoof = summary["methods"]["hoof"]["pooled"]
+    assert 0 <= hoof["auc"] <= 1 and not math.isnan(hoof["auc"])
+    assert len(list((tmp_path / "all" / "hoof").glob("fold_*/metrics.json"))) == 3
