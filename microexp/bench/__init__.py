@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from microexp.bench import prep, training
+from microexp.bench import predict, prep, training
 from microexp.bench.data import _data_args, _data_run, bench_data
 from microexp.bench.flow import _flow_args, _flow_run, bench_flow
 from microexp.bench.machine import machine_info
@@ -43,6 +43,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "data": Benchmark(_data_args, _data_run, "augmented training sequences per second"),
     "train": Benchmark(
         training.add_args, training.run, "training sequences/s and peak memory per stage"
+    ),
+    "predict": Benchmark(
+        predict.add_args, predict.run, "inference input frames/s (flow + network, chunked)"
     ),
     "prep": Benchmark(
         prep.add_args, prep.run, "CASME II-sized preparation (frames + flow): torch vs OpenCV"
