@@ -56,6 +56,7 @@ def test_loso_multirun_two_folds(tiny_dataset: Path, cache_dir: Path, tmp_path: 
 @pytest.mark.slow
 def test_optuna_two_trials(tiny_dataset: Path, cache_dir: Path, tmp_path: Path) -> None:
     import optuna
+
     sweep = tmp_path / "sweep"
     _run(
         [
