@@ -279,6 +279,25 @@ def _resume_path(cfg: DictConfig, datamodule: Any, run_dir: Path) -> str | None:
     return str(found)
 
 
+def checkpoint_meta(cfg: DictConfig, key: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a checkpoint carries to be used alone (``microexp.eval.predict``): the network's
+    config, input size, frame stride, flow backend and parameters, spotting settings, and the
+    ``key`` that stage hand-off and resume match on."""
+    spot = cfg.model.get("spot")
+    return {
+        "net": OmegaConf.to_container(cfg.model.net, resolve=True),
+        "image_size": cfg.data.size,
+        "frame_stride": cfg.data.frame_stride,
+        "flow": {
+            "backend": cfg.data.flow_backend,
+            "params": OmegaConf.to_container(cfg.data.flow_params, resolve=True),
+            "compensate_head": cfg.data.compensate_head,
+        },
+        "spot": OmegaConf.to_container(spot, resolve=True) if spot is not None else None,
+        "match": key,
+    }
+
+
 def resolved(cfg: DictConfig) -> dict[str, Any]:
     """The run's config as a plain dict, resolved, without the ``hydra`` node."""
     plain = {k: v for k, v in cfg.items() if k != "hydra"}
@@ -334,20 +353,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
 
     model = hydra.utils.instantiate(cfg.model)
     key = match_key(cfg, datamodule, stage)
-    model.meta = {
-        "net": OmegaConf.to_container(cfg.model.net, resolve=True),
-        "image_size": cfg.data.size,
-        "frame_stride": cfg.data.frame_stride,
-        "flow": {
-            "backend": cfg.data.flow_backend,
-            "params": OmegaConf.to_container(cfg.data.flow_params, resolve=True),
-            "compensate_head": cfg.data.compensate_head,
-        },
-        "spot": OmegaConf.to_container(cfg.model.get("spot"), resolve=True)
-        if cfg.model.get("spot") is not None
-        else None,
-        "match": key,
-    }
+    model.meta = checkpoint_meta(cfg, key)
     (run_dir / "checkpoints").mkdir(exist_ok=True)
     (run_dir / "checkpoints" / META_FILE).write_text(json.dumps({"match": key}, indent=1))
     hand_off = prepare_backbones(cfg, model, datamodule, run_dir) if stage == "joint" else {}

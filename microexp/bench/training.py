@@ -22,8 +22,8 @@ from microexp.bench.machine import machine_info, peak_rss_mb
 
 #: name -> (overrides, warm-up steps, timed steps)
 CONFIGS: dict[str, tuple[list[str], int, int]] = {
-    "default": (["experiment=quick"], 2, 6),
-    "paper": (["experiment=paper"], 1, 3),
+    "default": (["experiment=quick"], 1, 4),
+    "paper": (["experiment=paper"], 1, 2),
 }
 STAGES = ("spatial", "temporal", "joint")
 

@@ -43,7 +43,6 @@ summary. :func:`predict_frames` runs the same pipeline on frames in memory (no f
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import dataclasses
 import itertools
@@ -76,6 +75,7 @@ from microexp.eval.spotting import (
 )
 from microexp.flow.params import TVL1Params
 from microexp.models.joint import JointNet, infer_clip
+from microexp.progress import progress_bar
 from microexp.states import STATES
 
 __all__ = [
@@ -688,7 +688,14 @@ def predict_source(
     ``COMPILE_MIN_FRAMES`` frames."""
     if compile_flow is None:
         compile_flow = (source.count or 0) >= COMPILE_MIN_FRAMES
-    with _progress(progress, source.count, source.path.name) as advance:
+    with progress_bar(
+        progress,
+        source.count,
+        f"predicting {source.path.name}",
+        "frames",
+        transient=True,
+        absolute=True,
+    ) as advance:
         return _predict_chain(
             model,
             source.frames(model.frame_stride),
@@ -698,35 +705,6 @@ def predict_source(
             compile_flow=compile_flow,
             advance=advance,
         )
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool, total: int | None, name: str) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar over input frames; yields ``update(frames done)``."""
-    if not enabled:
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("frames"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"predicting {name}", total=total)
-        yield lambda n: bar.update(task, completed=n)
 
 
 # ------------------------------------------------------------------------------ outputs

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from microexp.flow.params import TVL1Params
+from microexp.progress import progress_bar
 
 __all__ = ["CACHE_VERSION", "FillStats", "FlowCache", "read_npy", "safe_name"]
 
@@ -213,7 +214,7 @@ class FlowCache:
             else:
                 stats.computed += 1
             todo.append((clip_id, loader))
-        with _progress(progress, len(clips), "TV-L1 flow") as advance:
+        with progress_bar(progress, len(clips), "TV-L1 flow", "clips") as advance:
             advance(stats.reused)
             if todo:
                 with self._workers_for_fill():
@@ -375,32 +376,3 @@ def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr over ``total`` clips; yields ``advance(n)``."""
-    if not enabled or total == 0:
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("clips"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)

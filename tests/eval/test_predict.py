@@ -94,27 +94,14 @@ def save_untrained(stage: str, out: Path) -> Path:
     """A checkpoint of ``stage`` as training saves it, without training (fast)."""
     import hydra
     import pytorch_lightning as pl
-    from omegaconf import OmegaConf
 
-    import microexp.train  # noqa: F401 (registers the config's resolvers)
+    from microexp.train import checkpoint_meta  # also registers the config's resolvers
 
     overrides = tiny_overrides(out / "data", out / "cache", out)
     with composed([*overrides, f"stage={stage}", "data.flow_backend=opencv"]) as cfg:
         model = hydra.utils.instantiate(cfg.model)
         # the metadata microexp.train sets (the slow test checks a real training run's)
-        model.meta = {
-            "net": OmegaConf.to_container(cfg.model.net, resolve=True),
-            "image_size": cfg.data.size,
-            "frame_stride": cfg.data.frame_stride,
-            "flow": {
-                "backend": cfg.data.flow_backend,
-                "params": OmegaConf.to_container(cfg.data.flow_params, resolve=True),
-                "compensate_head": cfg.data.compensate_head,
-            },
-            "spot": OmegaConf.to_container(cfg.model.get("spot"), resolve=True)
-            if cfg.model.get("spot") is not None
-            else None,
-        }
+        model.meta = checkpoint_meta(cfg)
     trainer = pl.Trainer(
         logger=False,
         enable_checkpointing=False,
