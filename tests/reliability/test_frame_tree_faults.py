@@ -109,15 +109,19 @@ def test_reader_counts_each_problem(bad_tree: Path) -> None:
 def test_datamodule_skips_and_notes(bad_tree: Path, tmp_path: Path) -> None:
     """Through the caches: the undecodable frame is a counted skip naming the file; mixed
     sizes and grey frames load (grey as three equal channels)."""
-    dm = MicroExpDataModule(
-        str(bad_tree),
-        cache_dir=str(tmp_path / "cache"),
-        flow_backend="opencv",
-        size=16,
-        seq_len=2,
-        frame_stride=1,
-        progress=False,
-    )
+
+    def module() -> MicroExpDataModule:
+        return MicroExpDataModule(
+            str(bad_tree),
+            cache_dir=str(tmp_path / "cache"),
+            flow_backend="opencv",
+            size=16,
+            seq_len=2,
+            frame_stride=1,
+            progress=False,
+        )
+
+    dm = module()
     dm.setup("fit")
     summary = dm.summary()
     reasons = {r["episode"]: r["reason"] for r in summary["skipped_reasons"]}
@@ -130,15 +134,7 @@ def test_datamodule_skips_and_notes(bad_tree: Path, tmp_path: Path) -> None:
     assert np.asarray(loaded["EP09_04"].frames).shape == (8, 3, 16, 16)
     assert np.isfinite(np.asarray(loaded["EP09_04"].flow, np.float32)).all()
     # a second run reads the caches and reports the same skips
-    again = MicroExpDataModule(
-        str(bad_tree),
-        cache_dir=str(tmp_path / "cache"),
-        flow_backend="opencv",
-        size=16,
-        seq_len=2,
-        frame_stride=1,
-        progress=False,
-    )
+    again = module()
     again.setup("fit")
     assert again.summary()["skipped_reasons"] == summary["skipped_reasons"]
 
