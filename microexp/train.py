@@ -21,7 +21,8 @@ import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from microexp.data.casme2 import PROTOCOLS, CASME2FormatError
+from microexp.classes import PROTOCOLS
+from microexp.data.records import DataFormatError
 
 log = logging.getLogger(__name__)
 
@@ -469,7 +470,7 @@ def main(cfg: DictConfig) -> float | None:
 
     try:
         metrics, _ = train(cfg)
-    except (ConfigError, CASME2FormatError, FileNotFoundError, NonFiniteLossError) as exc:
+    except (ConfigError, DataFormatError, FileNotFoundError, NonFiniteLossError) as exc:
         log.error("%s", exc)
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

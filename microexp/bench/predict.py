@@ -43,7 +43,7 @@ def bench_predict(
     """Time :func:`microexp.eval.predict.predict_frames` on ``frames`` frames per config."""
     import torch
 
-    from microexp.data.casme2 import CLASSES_5
+    from microexp.classes import CLASSES_5
     from microexp.eval.predict import Model, predict_frames
     from microexp.models.joint import JointNet
 

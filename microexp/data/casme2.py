@@ -30,13 +30,11 @@ from typing import Any
 
 import pandas as pd
 
-log = logging.getLogger(__name__)
+from microexp.classes import PROTOCOLS, canonical_emotion
+from microexp.data.frames import IMAGE_SUFFIXES, natural_key, natural_sorted
+from microexp.data.records import Clip, DataFormatError, Skip
 
-#: The 5-class protocol (the paper's): fear and sadness are dropped.
-CLASSES_5: tuple[str, ...] = ("happiness", "disgust", "repression", "surprise", "others")
-#: The full 7-class protocol.
-CLASSES_7: tuple[str, ...] = CLASSES_5 + ("fear", "sadness")
-PROTOCOLS: dict[str, tuple[str, ...]] = {"5": CLASSES_5, "7": CLASSES_7}
+log = logging.getLogger(__name__)
 
 #: Coding-sheet file names, most recent first.
 SHEET_NAMES: tuple[str, ...] = (
@@ -47,25 +45,6 @@ SHEET_NAMES: tuple[str, ...] = (
 #: Frame trees, preferred first: cropped faces, then raw frames.
 CROPPED_TREES: tuple[str, ...] = ("Cropped", "Cropped_original", "Cropped-updated/Cropped")
 RAW_TREES: tuple[str, ...] = ("CASME2_RAW_selected", "CASME2-RAW", "CASME2_RAW")
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
-
-_EMOTION_SYNONYMS = {
-    "happy": "happiness",
-    "happiness": "happiness",
-    "disgust": "disgust",
-    "disgusted": "disgust",
-    "repression": "repression",
-    "repressed": "repression",
-    "surprise": "surprise",
-    "surprised": "surprise",
-    "others": "others",
-    "other": "others",
-    "fear": "fear",
-    "fearful": "fear",
-    "sadness": "sadness",
-    "sad": "sadness",
-}
 
 # Normalised header -> field. Headers are compared lower-cased with non-alphanumerics removed.
 _HEADER_ALIASES: dict[str, str] = {
@@ -104,47 +83,8 @@ _SUBJECT_RE = re.compile(r"^s(?:ub(?:ject)?)?[\s_-]*0*(\d+)$", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
 
 
-class CASME2FormatError(ValueError):
-    """The dataset cannot be read at all; the message names the file (and row, if any)."""
-
-
-@dataclass
-class Clip:
-    """One labelled micro-expression clip.
-
-    Frame numbers are absolute (as in the file names and the coding sheet) and sorted
-    numerically. ``label`` is the class index under the protocol in use, or None when the clip is
-    not part of it.
-    """
-
-    subject: str
-    episode: str
-    frames: list[Path]
-    frame_numbers: list[int]
-    onset: int
-    apex: int
-    offset: int
-    emotion: str
-    label: int | None
-    action_units: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        """``"sub01/EP02_01f"``: unique within a dataset."""
-        return f"{self.subject}/{self.episode}"
-
-    def __len__(self) -> int:
-        return len(self.frames)
-
-
-@dataclass(frozen=True)
-class Skip:
-    """A clip (or sheet row, or folder) that was not loaded, with the reason."""
-
-    subject: str
-    episode: str
-    reason: str
+class CASME2FormatError(DataFormatError):
+    """CASME II cannot be read at all; the message names the file (and row, if any)."""
 
 
 @dataclass
@@ -214,16 +154,6 @@ class CASME2Dataset:
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-def natural_key(text: str) -> list[Any]:
-    """Sort key treating digit runs as numbers: sub2 < sub10, img98 < img100."""
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
-
-
-def natural_sorted(items: Iterable[str]) -> list[str]:
-    """``sorted`` with :func:`natural_key`."""
-    return sorted(items, key=natural_key)
 
 
 def subject_name(value: Any) -> str | None:
@@ -686,7 +616,7 @@ def load_casme2(
             )
             continue
         emotion_raw = _cell_text(v.get("emotion")).lower()
-        emotion = _EMOTION_SYNONYMS.get(emotion_raw)
+        emotion = canonical_emotion(emotion_raw)
         if emotion is None:
             skipped.append(Skip(subject, episode, f"{where}: unknown emotion {emotion_raw!r}"))
             continue

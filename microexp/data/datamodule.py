@@ -38,7 +38,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from microexp.data.augment import AugmentConfig, augment_batch, sample_params
-from microexp.data.casme2 import CASME2Dataset, CASME2FormatError, Clip, Skip, load_casme2
+from microexp.data.casme2 import CASME2Dataset, CASME2FormatError, load_casme2
+from microexp.data.records import Clip, Skip
 from microexp.data.face import FaceDetector
 from microexp.data.frames import FrameReadError, load_frames
 from microexp.data.splits import Split, holdout_clips_split, holdout_split, loso_split
@@ -49,7 +50,7 @@ from microexp.data.targets import (
     motion_region,
     target_states,
 )
-from microexp.flow.cache import read_npy
+from microexp.io import atomic_save_npy, read_npy, safe_name
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +85,6 @@ class PreparedData:
     notes: list[str] = field(default_factory=list)
 
 
-def _atomic_save(path: Path, array: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, array)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _safe_name(clip_id: str) -> str:
-    return clip_id.replace("/", "__").replace(" ", "_")
 
 
 class FrameCache:
@@ -113,10 +100,10 @@ class FrameCache:
         self.crop = crop
 
     def path(self, clip: Clip) -> Path:
-        return self.dir / f"{_safe_name(clip.id)}.npy"
+        return self.dir / f"{safe_name(clip.id)}.npy"
 
     def error(self, clip: Clip) -> str | None:
-        p = self.dir / f"{_safe_name(clip.id)}.error"
+        p = self.dir / f"{safe_name(clip.id)}.error"
         return p.read_text(errors="replace") if p.is_file() else None
 
     def load(self, clip: Clip) -> np.ndarray | None:
@@ -149,7 +136,7 @@ class FrameCache:
                 return clip, str(exc)
             for note in loaded.notes:
                 log.info("%s: %s", clip.id, note)
-            _atomic_save(self.path(clip), loaded.frames.numpy())
+            atomic_save_npy(self.path(clip), loaded.frames.numpy())
             return clip, None
 
         from rich.progress import Progress
@@ -163,7 +150,7 @@ class FrameCache:
             for clip, err in pool.map(work, todo):
                 if err is not None:
                     self.dir.mkdir(parents=True, exist_ok=True)
-                    (self.dir / f"{_safe_name(clip.id)}.error").write_text(err)
+                    (self.dir / f"{safe_name(clip.id)}.error").write_text(err)
                     failures[clip.id] = err
                     log.warning("skipping %s: %s", clip.id, err)
                 bar.advance(task)
@@ -696,7 +683,7 @@ class MicroExpDataModule(pl.LightningDataModule):
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        from microexp.data.casme2 import PROTOCOLS
+        from microexp.classes import PROTOCOLS
 
         return PROTOCOLS[self.protocol]
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -14,6 +16,18 @@ import torch
 from microexp.data.face import Box, FaceDetector, centre_square, expand_box
 
 log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort key treating digit runs as numbers: sub2 < sub10, img98 < img100."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
+
+
+def natural_sorted(items: Iterable[str]) -> list[str]:
+    """``sorted`` with :func:`natural_key`."""
+    return sorted(items, key=natural_key)
 
 
 class FrameReadError(RuntimeError):

@@ -10,7 +10,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from microexp.data.casme2 import natural_sorted
+from microexp.data.frames import natural_sorted
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from microexp.data.casme2 import CLASSES_5
+from microexp.classes import CLASSES_5
 
 log = logging.getLogger(__name__)
 

@@ -62,9 +62,14 @@ import cv2
 import numpy as np
 import torch
 
-from microexp.data.casme2 import IMAGE_SUFFIXES, natural_key
 from microexp.data.face import Box, FaceDetector, expand_box
-from microexp.data.frames import FrameReadError, read_rgb, resize_square
+from microexp.data.frames import (
+    IMAGE_SUFFIXES,
+    FrameReadError,
+    natural_key,
+    read_rgb,
+    resize_square,
+)
 from microexp.data.targets import compensate_head_motion
 from microexp.eval.spotting import (
     DEFAULT_SPOT,

@@ -19,8 +19,6 @@ import hashlib
 import json
 import logging
 import os
-import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,28 +30,17 @@ import numpy as np
 import torch
 
 from microexp.flow.params import TVL1Params
+from microexp.io import atomic_save_npy, atomic_write_text, read_npy, safe_name
 from microexp.progress import progress_bar
 
-__all__ = ["CACHE_VERSION", "FillStats", "FlowCache", "read_npy", "safe_name"]
+__all__ = ["CACHE_VERSION", "FillStats", "FlowCache"]
 
 log = logging.getLogger(__name__)
 
 #: Bumped when the stored format or the meaning of a key changes.
 CACHE_VERSION = 1
 
-_SAFE = re.compile(r"[A-Za-z0-9_\-.]")
-
 ClipSource = tuple[str, Callable[[], torch.Tensor]] | tuple[str, Callable[[], torch.Tensor], int]
-
-
-def safe_name(clip_id: str) -> str:
-    """A file-name-safe, injective encoding of ``clip_id`` (percent-encoding, '/' -> '%2F')."""
-    if not clip_id:
-        raise ValueError("empty clip id")
-    out = "".join(
-        c if _SAFE.fullmatch(c) else "".join(f"%{b:02X}" for b in c.encode()) for c in clip_id
-    )
-    return "%2E" + out[1:] if out.startswith(".") else out  # no hidden files, no "." / ".."
 
 
 @dataclass
@@ -176,7 +163,7 @@ class FlowCache:
             raise ValueError(f"refusing to store flow for {clip_id!r}: it {problem}")
         path = self.path(clip_id)
         self._ensure_dir()
-        _atomic_write(path, lambda f: np.save(f, arr, allow_pickle=False))
+        atomic_save_npy(path, arr)
         return path
 
     def get(self, clip_id: str, frames: torch.Tensor) -> np.ndarray:
@@ -340,39 +327,5 @@ class FlowCache:
         if self.dir.is_dir():
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        meta = json.dumps(self.key_inputs(), indent=2, sort_keys=True).encode()
-        _atomic_write(self.dir / "meta.json", lambda f: f.write(meta))
-
-
-def read_npy(path: Path) -> np.ndarray:
-    """A ``.npy`` file memory-mapped read-only, or ValueError/OSError/EOFError when it is not
-    one: a file cut short, random bytes, a zip or ``.npz`` archive, pickled objects, or a header
-    promising more bytes than the file holds (mapped, so never allocated)."""
-    with open(path, "rb") as fh:
-        magic = fh.read(len(np.lib.format.MAGIC_PREFIX))
-    if magic != np.lib.format.MAGIC_PREFIX:
-        raise ValueError("not a .npy file" if magic else "empty file (0 bytes)")
-    try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        raise
-    except Exception as exc:  # a damaged header trips numpy's parser (TokenError, SyntaxError)
-        raise ValueError(f"damaged .npy header ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(arr, np.ndarray):  # pragma: no cover - the magic rules out archives
-        raise ValueError(f"holds a {type(arr).__name__}, not an array")
-    return arr
-
-
-def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
-    """Write through ``write(file)`` to a temporary file beside ``path``, then rename it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        meta = json.dumps(self.key_inputs(), indent=2, sort_keys=True)
+        atomic_write_text(self.dir / "meta.json", meta)

@@ -16,7 +16,7 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
-from microexp.data.casme2 import CLASSES_5
+from microexp.classes import CLASSES_5
 
 log = logging.getLogger(__name__)
 

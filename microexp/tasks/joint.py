@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
-from microexp.data.casme2 import CLASSES_5
+from microexp.classes import CLASSES_5
 from microexp.eval.figures import write_plots
 from microexp.eval.metrics import (
     FrameAUROC,

@@ -13,7 +13,7 @@ from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import BinaryJaccardIndex
 
-from microexp.data.casme2 import CLASSES_5
+from microexp.classes import CLASSES_5
 from microexp.eval.metrics import FrameAUROC
 from microexp.tasks.base import BaseTask
 

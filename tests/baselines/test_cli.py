@@ -15,7 +15,7 @@ import pytest
 from microexp.baselines.__main__ import main, parse_folds
 from microexp.baselines.data import BaselineError, crop_mode, flow_cache, load_data, make_splits
 from microexp.baselines.runner import BaselineConfig, Runner, applicable_scores, auto_k
-from microexp.data.casme2 import CLASSES_5
+from microexp.classes import CLASSES_5
 from microexp.eval.records import PREDICTION_FIELDS, records_from_files
 
 ROOT = Path(__file__).resolve().parents[2]

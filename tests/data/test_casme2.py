@@ -12,10 +12,10 @@ import pytest
 from microexp.data.casme2 import (
     CASME2FormatError,
     load_casme2,
-    natural_sorted,
     read_coding_sheet,
     subject_name,
 )
+from microexp.data.frames import natural_sorted
 from tests.data.casme_fixture import row, write_frames, write_sheet
 
 SHEET = "CASME2-coding-20140508.xlsx"

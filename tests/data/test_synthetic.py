@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from microexp.data.casme2 import CLASSES_5, load_casme2
+from microexp.classes import CLASSES_5
+from microexp.data.casme2 import load_casme2
 from microexp.data.frames import load_frames
 from microexp.data.synthetic import (
     REF_SIZE,

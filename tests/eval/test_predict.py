@@ -247,8 +247,8 @@ def test_torch_flow_backend(ckpts: dict[str, Path], short_clip) -> None:
 
 def test_same_numbers_as_the_training_evaluation(ckpts: dict[str, Path], short_clip) -> None:
     """predict_frames == WholeClips (flow at the stride, float16, head motion) + infer_clip."""
-    from microexp.data.casme2 import Clip
     from microexp.data.datamodule import ClipData, WholeClips, collate
+    from microexp.data.records import Clip
     from microexp.flow import compute_flow
     from microexp.models.joint import infer_clip
 
