@@ -30,4 +30,3 @@ EMOTION_SYNONYMS: dict[str, str] = {
 def canonical_emotion(text: str) -> str | None:
     """``"Happy "`` -> ``"happiness"``; None when the name is not known."""
     return EMOTION_SYNONYMS.get(text.strip().lower())
-

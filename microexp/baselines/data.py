@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from microexp.baselines import SPLITS
-from microexp.data.casme2 import CASME2Dataset, load_casme2
-from microexp.data.records import Clip, Skip
+from microexp.data.casme2 import load_casme2
+from microexp.data.records import Clip, ClipSet, Skip
 from microexp.data.splits import Split, holdout_clips_split, holdout_split, loso_split
 from microexp.data.targets import in_interval, intensity_curve
 
@@ -54,7 +54,7 @@ class BaselineClip:
 class BaselineData:
     """Usable clips, skips and where the caches are."""
 
-    dataset: CASME2Dataset
+    dataset: ClipSet
     clips: list[BaselineClip]
     skipped: list[Skip] = field(default_factory=list)
     frame_stride: int = 4

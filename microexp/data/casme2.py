@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import logging
 import math
 import re
 import sys
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from microexp.classes import PROTOCOLS, canonical_emotion
-from microexp.data.frames import IMAGE_SUFFIXES, natural_key, natural_sorted
-from microexp.data.records import Clip, DataFormatError, Skip
+from microexp.data.frames import IMAGE_SUFFIXES, natural_key
+from microexp.data.records import Clip, ClipSet, DataFormatError, Skip
 
 log = logging.getLogger(__name__)
 
@@ -85,71 +83,6 @@ _TRAILING_NUMBER = re.compile(r"(\d+)$")
 
 class CASME2FormatError(DataFormatError):
     """CASME II cannot be read at all; the message names the file (and row, if any)."""
-
-
-@dataclass
-class CASME2Dataset:
-    """The parsed dataset: usable clips, skips and notes, and where they came from."""
-
-    root: Path
-    sheet: Path
-    frames_tree: Path
-    tree_kind: str  # "cropped" or "raw"
-    protocol: str
-    classes: tuple[str, ...]
-    clips: list[Clip]
-    skipped: list[Skip]
-    notes: list[str]
-
-    @property
-    def subjects(self) -> list[str]:
-        """Subjects with at least one usable clip, in natural order."""
-        return natural_sorted({c.subject for c in self.clips})
-
-    def per_class(self) -> dict[str, int]:
-        """Number of usable clips per class name (every class listed, zeros included)."""
-        counts = Counter(c.emotion for c in self.clips)
-        return {name: counts.get(name, 0) for name in self.classes}
-
-    def fingerprint(self) -> str:
-        """A hash of what the pipeline reads: frame paths and sizes, intervals and labels.
-
-        Used to key caches (frames, flow): any change to the data or its annotation changes it.
-        """
-        h = hashlib.sha256()
-        h.update(f"{self.tree_kind}|{self.protocol}".encode())
-        for clip in self.clips:
-            h.update(f"{clip.id}|{clip.onset}|{clip.apex}|{clip.offset}|{clip.label}\n".encode())
-            for path, number in zip(clip.frames, clip.frame_numbers):
-                try:
-                    size = path.stat().st_size
-                except OSError:
-                    size = -1
-                h.update(f"{number}:{path.relative_to(self.frames_tree)}:{size}\n".encode())
-        return h.hexdigest()[:16]
-
-    def summary(self) -> dict[str, Any]:
-        """The JSON summary of the CLI (``--json``)."""
-        return {
-            "root": str(self.root),
-            "sheet": str(self.sheet.relative_to(self.root))
-            if self.sheet.is_relative_to(self.root)
-            else str(self.sheet),
-            "frames_tree": str(self.frames_tree.relative_to(self.root))
-            if self.frames_tree.is_relative_to(self.root)
-            else str(self.frames_tree),
-            "tree_kind": self.tree_kind,
-            "protocol": f"{self.protocol}-class",
-            "clips": len(self.clips),
-            "subjects": len(self.subjects),
-            "subject_ids": self.subjects,
-            "per_class": self.per_class(),
-            "skipped": [
-                {"subject": s.subject, "episode": s.episode, "reason": s.reason}
-                for s in self.skipped
-            ],
-            "notes": list(self.notes),
-        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,7 +470,7 @@ def load_casme2(
     protocol: str = "5",
     tree: str = "auto",
     sheet: str | Path | None = None,
-) -> CASME2Dataset:
+) -> ClipSet:
     """Parse a CASME II folder (coding sheet + frame tree) into :class:`Clip` records.
 
     Args:
@@ -722,7 +655,7 @@ def load_casme2(
             if not note.startswith("apex "):
                 notes.append(f"{clip.id}: {note}")
     clips.sort(key=lambda c: (natural_key(c.subject), natural_key(c.episode)))
-    return CASME2Dataset(
+    return ClipSet(
         root=root,
         sheet=sheet_path,
         frames_tree=tree_path,
@@ -739,7 +672,7 @@ def load_casme2(
 # command line
 
 
-def _print_table(ds: CASME2Dataset) -> None:
+def _print_table(ds: ClipSet) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,10 +37,10 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from microexp.data.augment import AugmentConfig, augment_batch, sample_params
-from microexp.data.casme2 import CASME2Dataset, CASME2FormatError, load_casme2
-from microexp.data.records import Clip, Skip
+from microexp.data.datasets import read_clips
 from microexp.data.face import FaceDetector
 from microexp.data.frames import FrameReadError, load_frames
+from microexp.data.records import Clip, ClipSet, DataFormatError, Skip
 from microexp.data.splits import Split, holdout_clips_split, holdout_split, loso_split
 from microexp.data.targets import (
     compensate_head_motion,
@@ -79,12 +78,10 @@ class ClipData:
 class PreparedData:
     """What :meth:`MicroExpDataModule.prepare` built (kept for the run summary)."""
 
-    dataset: CASME2Dataset
+    dataset: ClipSet
     clips: list[ClipData]
     skipped: list[Skip] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
 
 
 class FrameCache:
@@ -334,6 +331,7 @@ class MicroExpDataModule(pl.LightningDataModule):
 
     Args:
         root: dataset folder in the CASME II layout.
+        dataset: the release's reader (``microexp.data.datasets.READERS``).
         protocol: ``"5"`` or ``"7"`` classes.
         tree: frame tree (``auto``, ``cropped``, ``raw`` or a folder name).
         sheet: coding sheet path, if not found under ``root``.
@@ -364,6 +362,7 @@ class MicroExpDataModule(pl.LightningDataModule):
         self,
         root: str,
         *,
+        dataset: str = "casme2",
         protocol: str = "5",
         tree: str = "auto",
         sheet: str | None = None,
@@ -399,6 +398,7 @@ class MicroExpDataModule(pl.LightningDataModule):
         if frame_stride < 1 or seq_len < 1 or copies < 1:
             raise ValueError("frame_stride, seq_len and copies must be >= 1")
         self.root = Path(root).expanduser()
+        self.dataset = dataset
         self.protocol = str(protocol)
         self.tree = tree
         self.sheet = sheet
@@ -442,7 +442,7 @@ class MicroExpDataModule(pl.LightningDataModule):
 
     # ---------------------------------------------------------------- preparation
 
-    def _crop_mode(self, ds: CASME2Dataset) -> str | None:
+    def _crop_mode(self, ds: ClipSet) -> str | None:
         if self.crop == "auto":
             return "face" if ds.tree_kind == "raw" else None
         return None if self.crop == "none" else self.crop
@@ -461,12 +461,17 @@ class MicroExpDataModule(pl.LightningDataModule):
             step=self.frame_stride,
         )
 
+    def _read(self) -> ClipSet:
+        return read_clips(
+            self.dataset, self.root, protocol=self.protocol, tree=self.tree, sheet=self.sheet
+        )
+
     def prepare_data(self) -> None:
         """Generate the synthetic set if asked and absent, then fill the frame and flow caches.
 
         Lightning calls this once (on the main process) before :meth:`setup`."""
         self._ensure_dataset()
-        ds = load_casme2(self.root, protocol=self.protocol, tree=self.tree, sheet=self.sheet)
+        ds = self._read()
         self._fill_caches(ds)
 
     def _ensure_dataset(self) -> None:
@@ -485,7 +490,7 @@ class MicroExpDataModule(pl.LightningDataModule):
         log.info("generating a synthetic CASME II in %s (%s)", self.root, self.synthetic)
         generate(self.root, progress=self.progress, **self.synthetic)
 
-    def _fill_caches(self, ds: CASME2Dataset) -> dict[str, str]:
+    def _fill_caches(self, ds: ClipSet) -> dict[str, str]:
         fingerprint = ds.fingerprint()
         frames = FrameCache(self.cache_dir, fingerprint, self.size, self._crop_mode(ds))
         failures = frames.fill(ds.clips, progress=self.progress)
@@ -502,7 +507,7 @@ class MicroExpDataModule(pl.LightningDataModule):
     def prepare(self) -> PreparedData:
         """Read the dataset and its caches (filling them if needed) into :class:`ClipData`."""
         self._ensure_dataset()
-        ds = load_casme2(self.root, protocol=self.protocol, tree=self.tree, sheet=self.sheet)
+        ds = self._read()
         failures = self._fill_caches(ds)
         fingerprint = ds.fingerprint()
         crop = self._crop_mode(ds)
@@ -531,7 +536,7 @@ class MicroExpDataModule(pl.LightningDataModule):
         if not clips:
             reasons = "; ".join(f"{s.subject}/{s.episode}: {s.reason}" for s in skipped[:5])
             more = f" (+{len(skipped) - 5} more)" if len(skipped) > 5 else ""
-            raise CASME2FormatError(
+            raise DataFormatError(
                 f"no usable clips in {self.root}: {len(skipped)} skipped"
                 + (f" ({reasons}{more})" if reasons else "")
             )
@@ -595,7 +600,7 @@ class MicroExpDataModule(pl.LightningDataModule):
             self.split = self._make_split(self.data.clips)
         except ValueError as exc:  # too few subjects for the split, a fold that does not exist
             subjects = sorted({c.clip.subject for c in self.data.clips})
-            raise CASME2FormatError(
+            raise DataFormatError(
                 f"cannot make the {self.split_name} split of the usable clips in {self.root} "
                 f"(subjects: {', '.join(subjects)}): {exc}"
             ) from exc
@@ -606,7 +611,7 @@ class MicroExpDataModule(pl.LightningDataModule):
             if part is not None:
                 parts[part].append(cd)
         if not parts["train"]:
-            raise CASME2FormatError(
+            raise DataFormatError(
                 f"no training clips in {self.root}: the {self.split.name} split of the "
                 f"{len(self.data.clips)} usable clip(s) (subjects: "
                 f"{', '.join(sorted({c.clip.subject for c in self.data.clips}))}) leaves none "

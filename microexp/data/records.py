@@ -4,8 +4,13 @@ read at all."""
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from microexp.data.frames import natural_sorted
 
 
 class DataFormatError(ValueError):
@@ -49,3 +54,68 @@ class Skip:
     subject: str
     episode: str
     reason: str
+
+
+@dataclass
+class ClipSet:
+    """A parsed release: usable clips, skips and notes, and where they came from."""
+
+    root: Path
+    sheet: Path | None  # None for releases without an annotation sheet
+    frames_tree: Path
+    tree_kind: str  # "cropped" or "raw"
+    protocol: str
+    classes: tuple[str, ...]
+    clips: list[Clip]
+    skipped: list[Skip]
+    notes: list[str]
+
+    @property
+    def subjects(self) -> list[str]:
+        """Subjects with at least one usable clip, in natural order."""
+        return natural_sorted({c.subject for c in self.clips})
+
+    def per_class(self) -> dict[str, int]:
+        """Number of usable clips per class name (every class listed, zeros included)."""
+        counts = Counter(c.emotion for c in self.clips)
+        return {name: counts.get(name, 0) for name in self.classes}
+
+    def fingerprint(self) -> str:
+        """A hash of what the pipeline reads: frame paths and sizes, intervals and labels.
+
+        Used to key caches (frames, flow): any change to the data or its annotation changes it.
+        """
+        h = hashlib.sha256()
+        h.update(f"{self.tree_kind}|{self.protocol}".encode())
+        for clip in self.clips:
+            h.update(f"{clip.id}|{clip.onset}|{clip.apex}|{clip.offset}|{clip.label}\n".encode())
+            for path, number in zip(clip.frames, clip.frame_numbers):
+                try:
+                    size = path.stat().st_size
+                except OSError:
+                    size = -1
+                h.update(f"{number}:{path.relative_to(self.frames_tree)}:{size}\n".encode())
+        return h.hexdigest()[:16]
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON summary of the CLI (``--json``)."""
+        return {
+            "root": str(self.root),
+            "sheet": None if self.sheet is None else _relative(self.sheet, self.root),
+            "frames_tree": _relative(self.frames_tree, self.root),
+            "tree_kind": self.tree_kind,
+            "protocol": f"{self.protocol}-class",
+            "clips": len(self.clips),
+            "subjects": len(self.subjects),
+            "subject_ids": self.subjects,
+            "per_class": self.per_class(),
+            "skipped": [
+                {"subject": s.subject, "episode": s.episode, "reason": s.reason}
+                for s in self.skipped
+            ],
+            "notes": list(self.notes),
+        }
+
+
+def _relative(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)

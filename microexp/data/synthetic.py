@@ -423,7 +423,9 @@ def _drift(
     freq = rng.uniform(0.3, 1.0, size=3)
     tx = amp * np.sin(2 * np.pi * freq[0] * t + phase[0]) * rng.choice([-1, 1])
     ty = amp * 0.6 * np.sin(2 * np.pi * freq[1] * t + phase[1])
-    rot = np.deg2rad(rng.uniform(0.15, 1.0) * rotation) * np.sin(2 * np.pi * freq[2] * t + phase[2])
+    rot = np.deg2rad(rng.uniform(0.15, 1.0) * rotation) * np.sin(
+        2 * np.pi * freq[2] * t + phase[2]
+    )
     return tx - tx[0], ty - ty[0], rot - rot[0]
 
 
@@ -697,8 +699,7 @@ def generate(
     faces, specs = plan(subjects, clips, seed)
     distractors = distractors or Distractors()
     jobs = [
-        (spec, faces[spec.subject_index], str(root), trees, quality, distractors)
-        for spec in specs
+        (spec, faces[spec.subject_index], str(root), trees, quality, distractors) for spec in specs
     ]
     workers = workers or min(8, os.cpu_count() or 1)
     results: dict[tuple[str, str], tuple] = {}

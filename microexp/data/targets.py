@@ -51,7 +51,10 @@ def intensity_curve(
 
 
 def target_states(
-    frame_numbers: Sequence[int] | np.ndarray, onset: int, apex: int, offset: int,
+    frame_numbers: Sequence[int] | np.ndarray,
+    onset: int,
+    apex: int,
+    offset: int,
     intensity: np.ndarray,
 ) -> np.ndarray:
     """The ground-truth state of every frame (``microexp.states`` ids): rising = before the apex,

@@ -75,7 +75,9 @@ def test_augment_batch_applies_same_transform_to_all() -> None:
     batch["frames"][..., 8, 8] = 255
     batch["mask"][..., 8, 8] = 1
     out = augment_batch(batch, torch.stack([_params(tx=1.0)[0], _params(ty=1.0)[0]]))
-    assert out["frames"][0, :, 0, 8, 9].eq(255).all() and out["frames"][1, :, 0, 9, 8].eq(255).all()
+    assert (
+        out["frames"][0, :, 0, 8, 9].eq(255).all() and out["frames"][1, :, 0, 9, 8].eq(255).all()
+    )
     assert out["mask"][0, :, 0, 8, 9].eq(1).all() and out["mask"][1, :, 0, 9, 8].eq(1).all()
 
 
@@ -109,8 +111,15 @@ def test_augmented_flow_equals_flow_of_augmented_frames(face_pairs) -> None:
     b = prev.shape[0]
     flow = compute_flow(prev, nxt, backend="opencv")
     params = torch.stack(
-        [torch.tensor([math.radians(a), s, tx, ty])
-         for a, s, tx, ty in [(8, 1.08, 1.5, -1.0), (-9, 0.92, -2, 1), (5, 1.0, 0, 2), (-3, 1.1, 1, 1)]]
+        [
+            torch.tensor([math.radians(a), s, tx, ty])
+            for a, s, tx, ty in [
+                (8, 1.08, 1.5, -1.0),
+                (-9, 0.92, -2, 1),
+                (5, 1.0, 0, 2),
+                (-3, 1.1, 1, 1),
+            ]
+        ]
     )[:b].float()
     frames = torch.stack([prev, nxt], 1)  # (B, 2, 3, H, W)
     aug_frames = transform_images(frames, params)

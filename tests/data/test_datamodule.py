@@ -17,8 +17,17 @@ from microexp.data.targets import mask_iou
 
 
 def make_dm(root: Path, cache: Path, **kw) -> MicroExpDataModule:
-    args = dict(cache_dir=str(cache), flow_backend="opencv", frame_stride=4, seq_len=6,
-                batch_size=4, eval_batch_size=3, copies=2, progress=False, seed=7)
+    args = dict(
+        cache_dir=str(cache),
+        flow_backend="opencv",
+        frame_stride=4,
+        seq_len=6,
+        batch_size=4,
+        eval_batch_size=3,
+        copies=2,
+        progress=False,
+        seed=7,
+    )
     args.update(kw)
     return MicroExpDataModule(str(root), **args)
 
@@ -61,8 +70,9 @@ def test_eval_batches_are_whole_clips_with_padding(dm: MicroExpDataModule) -> No
         assert "aug" not in batch
 
 
-def test_same_seed_same_batches_and_epochs_differ(tiny_dataset: Path, cache_dir: Path,
-                                                  dm: MicroExpDataModule) -> None:
+def test_same_seed_same_batches_and_epochs_differ(
+    tiny_dataset: Path, cache_dir: Path, dm: MicroExpDataModule
+) -> None:
     other = make_dm(tiny_dataset, cache_dir)
     other.setup("fit")
     a = next(iter(dm.train_dataloader()))
@@ -101,8 +111,9 @@ def test_virtual_copies_cost_nothing(tiny_dataset: Path, cache_dir: Path) -> Non
     assert item["episode"] == one.train_set.clips[0].clip.episode
 
 
-def test_no_test_subject_in_train_or_val_for_every_fold(tiny_dataset: Path, cache_dir: Path,
-                                                        dm: MicroExpDataModule) -> None:
+def test_no_test_subject_in_train_or_val_for_every_fold(
+    tiny_dataset: Path, cache_dir: Path, dm: MicroExpDataModule
+) -> None:
     subjects = sorted({c.clip.subject for c in dm.data.clips})
     for fold in range(len(subjects)):
         fold_dm = make_dm(tiny_dataset, cache_dir, fold=fold, val_subjects=1)

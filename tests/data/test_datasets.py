@@ -1,0 +1,24 @@
+"""The reader registry: ``data=<name>`` picks a reader by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from microexp.data.datasets import READERS, read_clips, reader
+
+
+def test_every_registered_reader_imports() -> None:
+    for name in READERS:
+        assert callable(reader(name))
+
+
+def test_unknown_dataset_names_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="casme2"):
+        reader("casme9")
+
+
+def test_read_clips_reads_the_synthetic_layout(tiny_dataset: Path) -> None:
+    ds = read_clips("casme2", tiny_dataset)
+    assert len(ds.clips) == 15 and not ds.skipped
