@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from microexp.classes import CLASSES_5
-from microexp.data.casme2 import load_casme2
+from microexp.data.datasets.casme2 import load_casme2
 from microexp.data.frames import load_frames
 from microexp.data.synthetic import (
     REF_SIZE,
