@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from microexp.baselines.data import BaselineError
     from microexp.baselines.runner import BaselineConfig, run_baselines
-    from microexp.data.casme2 import CASME2FormatError
+    from microexp.data.datasets.casme2 import CASME2FormatError
 
     out = args.out or Path("outputs/baselines") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from microexp.baselines import SPLITS
-from microexp.data.casme2 import load_casme2
+from microexp.data.datasets.casme2 import load_casme2
 from microexp.data.records import Clip, ClipSet, Skip
 from microexp.data.splits import Split, holdout_clips_split, holdout_split, loso_split
 from microexp.data.targets import in_interval, intensity_curve

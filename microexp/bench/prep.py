@@ -20,8 +20,8 @@ from microexp.bench.machine import machine_info, timed
 
 def _prepare(root: Path, cache: Path, backend: str, stride: int, every: int) -> dict[str, Any]:
     """Fill fresh frame and flow caches for every ``every``-th clip; time each part."""
-    from microexp.data.casme2 import load_casme2
     from microexp.data.datamodule import FrameCache, MicroExpDataModule
+    from microexp.data.datasets.casme2 import load_casme2
 
     dm = MicroExpDataModule(
         root, cache_dir=str(cache), flow_backend=backend, frame_stride=stride, progress=False

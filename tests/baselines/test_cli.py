@@ -168,8 +168,8 @@ def test_auto_k_uses_training_annotations(tiny_dataset: Path, cache_dir: Path) -
 
 
 def test_cache_key_is_the_networks(tiny_dataset: Path, cache_dir: Path) -> None:
-    from microexp.data.casme2 import load_casme2
     from microexp.data.datamodule import MicroExpDataModule
+    from microexp.data.datasets.casme2 import load_casme2
 
     ds = load_casme2(tiny_dataset)
     dm = MicroExpDataModule(

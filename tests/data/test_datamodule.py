@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from microexp.data.casme2 import load_casme2
 from microexp.data.datamodule import EpochSampler, MicroExpDataModule
+from microexp.data.datasets.casme2 import load_casme2
 from microexp.data.targets import mask_iou
 
 

@@ -19,8 +19,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microexp.data.casme2 import load_casme2
 from microexp.data.datamodule import FrameCache, MicroExpDataModule
+from microexp.data.datasets.casme2 import load_casme2
 from microexp.flow.cache import FlowCache
 from microexp.flow.synthetic import make_pairs
 

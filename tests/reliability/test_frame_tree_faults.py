@@ -15,10 +15,10 @@ import cv2
 import numpy as np
 import pytest
 
-from microexp.data.casme2 import CASME2FormatError, load_casme2
 from microexp.data.datamodule import MicroExpDataModule
+from microexp.data.datasets.casme2 import CASME2FormatError, load_casme2
 from tests.conftest import ROOT
-from tests.data.casme_fixture import row, write_frames, write_sheet
+from tests.data.datasets.casme_fixture import row, write_frames, write_sheet
 
 SHEET = "CASME2-coding-20140508.xlsx"
 FRAMES = range(1, 9)
@@ -172,7 +172,7 @@ def test_one_subject_left_is_a_clear_error(bad_tree: Path, tmp_path: Path) -> No
 
 def test_reader_cli_on_a_bad_tree(bad_tree: Path, tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "microexp.data.casme2", str(bad_tree), "--json"],
+        [sys.executable, "-m", "microexp.data.datasets", "casme2", str(bad_tree), "--json"],
         capture_output=True,
         text=True,
     )
@@ -181,7 +181,7 @@ def test_reader_cli_on_a_bad_tree(bad_tree: Path, tmp_path: Path) -> None:
     assert summary["clips"] == 10 and len(summary["skipped"]) == 5
     assert "Traceback" not in out.stderr
     table = subprocess.run(
-        [sys.executable, "-m", "microexp.data.casme2", str(bad_tree)],
+        [sys.executable, "-m", "microexp.data.datasets", "casme2", str(bad_tree)],
         capture_output=True,
         text=True,
     )
@@ -190,14 +190,14 @@ def test_reader_cli_on_a_bad_tree(bad_tree: Path, tmp_path: Path) -> None:
     (empty / "Cropped").mkdir(parents=True)
     write_sheet(empty / SHEET, [row(1, "EP01_01", 2, 3, 5, "others")])
     out = subprocess.run(
-        [sys.executable, "-m", "microexp.data.casme2", str(empty)],
+        [sys.executable, "-m", "microexp.data.datasets", "casme2", str(empty)],
         capture_output=True,
         text=True,
     )
     assert out.returncode == 0 and "0 usable clips" in out.stdout  # an empty tree: counted
     (empty / "Cropped").rmdir()
     out = subprocess.run(
-        [sys.executable, "-m", "microexp.data.casme2", str(empty)],
+        [sys.executable, "-m", "microexp.data.datasets", "casme2", str(empty)],
         capture_output=True,
         text=True,
     )

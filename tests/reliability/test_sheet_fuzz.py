@@ -25,8 +25,9 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from microexp.data.casme2 import CASME2FormatError, load_casme2, read_coding_sheet
-from tests.data.casme_fixture import HEADER, write_frames
+from microexp.data.datasets.casme2 import CASME2FormatError, load_casme2
+from microexp.data.datasets.casme2.sheet import read_coding_sheet
+from tests.data.datasets.casme_fixture import HEADER, write_frames
 
 SHEET = "CASME2-coding-20140508.xlsx"
 FAST = settings(
@@ -328,7 +329,7 @@ def test_every_kind_of_row_problem_is_named_and_counted(tmp_path: Path) -> None:
 def test_cli_exit_code_and_message(tmp_path: Path, data: bytes, message: str) -> None:
     root = _dataset(tmp_path, data)
     out = subprocess.run(
-        [sys.executable, "-m", "microexp.data.casme2", str(root)],
+        [sys.executable, "-m", "microexp.data.datasets", "casme2", str(root)],
         capture_output=True,
         text=True,
     )

@@ -9,21 +9,31 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from microexp.data.records import ClipSet
 
-#: Reader name -> "module:function", imported on first use.
-READERS: dict[str, str] = {
-    "casme2": "microexp.data.casme2:load_casme2",
+
+@dataclass(frozen=True)
+class ReaderEntry:
+    """A registered reader: the release's name as people write it, and ``"module:function"``
+    (imported on first use)."""
+
+    title: str
+    target: str
+
+
+READERS: dict[str, ReaderEntry] = {
+    "casme2": ReaderEntry("CASME II", "microexp.data.datasets.casme2:load_casme2"),
 }
 
 
 def reader(name: str) -> Callable[..., ClipSet]:
     """The reader registered as ``name``; ValueError naming the known readers otherwise."""
     try:
-        target = READERS[name]
+        target = READERS[name].target
     except KeyError:
         known = ", ".join(sorted(READERS))
         raise ValueError(f"unknown dataset {name!r}: known readers are {known}") from None

@@ -9,6 +9,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from microexp.data.records import Clip, ClipSet
+
+SHEET = "CASME2-coding-20140508.xlsx"
 HEADER = [
     "Subject",
     "Filename",
@@ -60,3 +63,10 @@ def row(
 ) -> list[Any]:
     """One sheet row in the real column order."""
     return [subject, episode, None, onset, apex, offset, None, aus, emotion]
+
+
+def clip_of(ds: ClipSet, episode: str) -> Clip:
+    """The one loaded clip of ``episode``."""
+    found = [c for c in ds.clips if c.episode == episode]
+    assert len(found) == 1, f"{episode} not loaded; skipped: {ds.skipped}"
+    return found[0]
