@@ -1,8 +1,10 @@
 """Release readers behind one record: ``data=<name>`` picks a reader by name.
 
-A reader is a function ``(root, *, protocol, tree, sheet) -> ClipSet`` that only parses the
-release's annotations and frame tree into :class:`~microexp.data.records.Clip` records, noting or
-skipping (with a reason) every quirk. A new release is one new module and one line here.
+A clip reader is a function ``(root, *, protocol, tree, sheet) -> ClipSet`` that only parses the
+release's annotations and frame tree into :class:`~microexp.data.records.Clip` records; a video
+reader ``(root, *, tree, sheet) -> VideoSet`` does the same for long videos
+(:class:`~microexp.data.records.Video`). Both note or skip (with a reason) every quirk. A new
+release is one new module and one line here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from microexp.data.records import ClipSet
+from microexp.data.records import ClipSet, VideoSet
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class ReaderEntry:
 
     title: str
     target: str
+    kind: str = "clips"  # "clips" (ClipSet) or "videos" (VideoSet)
 
 
 READERS: dict[str, ReaderEntry] = {
@@ -42,5 +45,21 @@ def reader(name: str) -> Callable[..., ClipSet]:
 
 
 def read_clips(name: str, root: str | Path, **options: Any) -> ClipSet:
-    """Read the release at ``root`` with the reader registered as ``name``."""
+    """Read the short-clip release at ``root`` with the reader registered as ``name``."""
+    _expect(name, "clips")
     return reader(name)(root, **options)
+
+
+def read_videos(name: str, root: str | Path, **options: Any) -> VideoSet:
+    """Read the long-video release at ``root`` with the reader registered as ``name``."""
+    _expect(name, "videos")
+    return reader(name)(root, **options)
+
+
+def _expect(name: str, kind: str) -> None:
+    entry = READERS.get(name)
+    if entry is not None and entry.kind != kind:
+        raise ValueError(
+            f"dataset {name!r} ({entry.title}) holds {entry.kind}, not {kind}: "
+            f"use a {kind[:-1]} pipeline for it"
+        )

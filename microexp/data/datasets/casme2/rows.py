@@ -24,6 +24,9 @@ from microexp.data.datasets.casme2.tree import (
 )
 from microexp.data.records import Clip, Skip
 
+#: CASME II was filmed at 200 frames per second.
+CASME2_FPS = 200.0
+
 
 @dataclass
 class RowLog:
@@ -154,6 +157,8 @@ def _clip(
         label=coding.label,
         action_units=cell_text(v.get("action_units")),
         notes=notes,
+        dataset="casme2",
+        fps=CASME2_FPS,
     )
 
 
