@@ -36,28 +36,16 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def tiny_overrides(dataset: Path, cache: Path, out: Path) -> list[str]:
-    """Overrides that make any stage run in seconds on the tiny set."""
+    """Overrides that make any stage run in seconds on the tiny set (``conf/debug/tiny.yaml``)
+    with its data, cache and outputs where the test wants them."""
     return [
+        "debug=tiny",
         f"paths.root_dir={out}",
         f"paths.log_dir={out}/outputs",
         f"paths.output_dir={out}/outputs/run",
         f"data.root={dataset}",
-        f"data.cache_dir={cache}",
         "data.synthetic=null",
-        "data.num_workers=0",
-        "data.copies=1",
-        "data.batch_size=4",
-        "data.eval_batch_size=4",
-        "data.seq_len=6",
-        "data.progress=false",
-        "epochs.spatial=1",
-        "epochs.temporal=1",
-        "epochs.joint=1",
-        "trainer.limit_train_batches=2",
-        "trainer.enable_model_summary=false",
-        "~callbacks.progress_bar",
-        "~callbacks.model_summary",
-        "width=0.125",
+        f"data.cache_dir={cache}",
     ]
 
 
@@ -70,6 +58,9 @@ def composed(overrides: Sequence[str]) -> Iterator:
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import open_dict
 
+    from microexp.train.config import register_resolvers
+
+    register_resolvers()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose(config_name="config", overrides=list(overrides), return_hydra_config=True)

@@ -9,13 +9,14 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-import microexp.train  # noqa: F401  (registers the resolvers)
+from microexp.train.config import register_resolvers
 from tests.conftest import CONF
 
 EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
 
 
 def _compose(overrides: list[str], hydra_node: bool = False):
+    register_resolvers()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         return compose(config_name="config", overrides=overrides, return_hydra_config=hydra_node)
@@ -35,6 +36,10 @@ def test_every_experiment_composes(experiment: str, stage: str) -> None:
     assert cfg["stage"]["name"] == stage
     assert cfg["trainer"]["max_epochs"] == cfg["epochs"][stage]
     assert cfg["model"]["net"]["width"] == cfg["width"]
+    # the checkpoint monitor comes from the stage; only the joint stage has classes
+    monitor = "val/accuracy" if stage == "joint" else "val/iou"
+    assert (cfg["stage"]["monitor"], cfg["stage"]["monitor_mode"]) == (monitor, "max")
+    assert ("class_names" in cfg["model"]) == (stage == "joint")
 
 
 def test_quick_is_the_default_and_paper_is_faithful() -> None:
@@ -82,6 +87,37 @@ def test_groups_compose(overrides: list[str]) -> None:
     assert cfg["data"]["_target_"].endswith("MicroExpDataModule")
 
 
+@pytest.mark.parametrize("stage", ["spatial", "temporal", "joint"])
+def test_debug_tiny_is_what_the_tests_ran(stage: str) -> None:
+    """``debug=tiny`` holds the overrides the tests gave one by one before it existed."""
+    tiny = _resolve(_compose(["debug=tiny", f"stage={stage}"]))
+    by_hand = _resolve(
+        _compose(
+            [
+                f"stage={stage}",
+                "data.synthetic.subjects=3",
+                "data.synthetic.clips=5",
+                "data.num_workers=0",
+                "data.copies=1",
+                "data.batch_size=4",
+                "data.eval_batch_size=4",
+                "data.seq_len=6",
+                "data.progress=false",
+                "epochs.spatial=1",
+                "epochs.temporal=1",
+                "epochs.joint=1",
+                "trainer.limit_train_batches=2",
+                "trainer.enable_model_summary=false",
+                "callbacks.progress_bar=null",
+                "callbacks.model_summary=null",
+                "width=0.125",
+            ]
+        )
+    )
+    assert tiny == by_hand
+    assert tiny["trainer"]["max_epochs"] == 1 and tiny["model"]["net"]["width"] == 0.125
+
+
 def test_casme2_root_is_mandatory() -> None:
     cfg = _compose(["data=casme2"])
     assert OmegaConf.is_missing(cfg.data, "root")
@@ -126,5 +162,6 @@ def test_no_orphan_config_files() -> None:
         "logger",
         "experiment",
         "hparams_search",
+        "debug",
     }
     assert Path(CONF / "experiment" / "quick.yaml").is_file()

@@ -13,12 +13,7 @@ from tests.conftest import ROOT, tiny_overrides
 
 
 def _cli_overrides(dataset: Path, cache: Path, out: Path) -> list[str]:
-    keep = [
-        o
-        for o in tiny_overrides(dataset, cache, out)
-        if not o.startswith(("paths.output_dir", "~callbacks"))
-    ]
-    return [*keep, "callbacks.progress_bar=null", "callbacks.model_summary=null"]
+    return [o for o in tiny_overrides(dataset, cache, out) if not o.startswith("paths.output_dir")]
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess:

@@ -1,4 +1,4 @@
-"""Inference benchmark: input frames per second of ``microexp.eval.predict`` on a long clip.
+"""Inference benchmark: input frames per second of ``microexp.predict`` on a long clip.
 
 The whole pipeline after decoding is timed: resizing, TV-L1 flow between frames ``stride``
 apart, head-motion compensation and the joint network (GRU state carried across chunks), at the
@@ -40,12 +40,12 @@ def bench_predict(
     configs: tuple[str, ...] = ("default", "paper"),
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Time :func:`microexp.eval.predict.predict_frames` on ``frames`` frames per config."""
+    """Time :meth:`microexp.predict.Predictor.run` on ``frames`` frames per config."""
     import torch
 
     from microexp.classes import CLASSES_5
-    from microexp.eval.predict import Model, predict_frames
     from microexp.models.joint import JointNet
+    from microexp.predict import Model, Predictor
 
     clip = _frames(frames, side, seed)
     runs: dict[str, Any] = {}
@@ -56,9 +56,9 @@ def bench_predict(
         width, stride, features = CONFIGS[name]
         torch.manual_seed(seed)
         net = JointNet(width=width, num_classes=len(CLASSES_5), temporal_features=features)
-        model = Model(net=net, classes=tuple(CLASSES_5), frame_stride=stride)
-        predict_frames(model, clip[: 4 * stride + 1])  # warm-up: thread pools, first calls
-        result = predict_frames(model, clip)
+        predictor = Predictor(Model(net=net, classes=tuple(CLASSES_5), frame_stride=stride))
+        predictor.run(clip[: 4 * stride + 1])  # warm-up: thread pools, first calls
+        result = predictor.run(clip)
         runs[name] = {
             "width": width,
             "frame_stride": stride,

@@ -36,9 +36,10 @@ def _worker(stage: str, config: str, root: str, cache: str, out: str) -> dict[st
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict
 
-    from microexp.train import CONFIG_DIR
+    from microexp.train.config import CONFIG_DIR, register_resolvers
 
     overrides, warm, steps = CONFIGS[config]
+    register_resolvers()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(
             config_name="config",

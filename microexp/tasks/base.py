@@ -8,15 +8,13 @@ together. The optimiser (and optional scheduler) arrive as partials from the con
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 import torch
 from torch import nn
-
-from microexp.classes import CLASSES_5
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +30,6 @@ class BaseTask(pl.LightningModule):
         net: the network (a pure ``nn.Module``).
         optimizer: a partial taking ``params=`` (e.g. ``torch.optim.RMSprop`` with lr set).
         scheduler: optional partial taking ``optimizer=``.
-        class_names: the class names of the protocol.
     """
 
     stage: str = "base"
@@ -42,16 +39,14 @@ class BaseTask(pl.LightningModule):
         net: nn.Module,
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., Any] | None = None,
-        class_names: Sequence[str] = CLASSES_5,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
         self.net = net
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
-        self.class_names = tuple(class_names)
         #: What a checkpoint needs to be used alone (set by ``microexp.train``): the net's
-        #: config, classes, input size, frame stride, flow parameters, data fingerprint, split.
+        #: config, input size, frame stride, flow parameters, the run's match key.
         self.meta: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ optimisation
@@ -82,11 +77,11 @@ class BaseTask(pl.LightningModule):
     # ------------------------------------------------------------------ checkpoints
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["microexp"] = {
-            "stage": self.stage,
-            "classes": list(self.class_names),
-            **self.meta,
-        }
+        checkpoint["microexp"] = {"stage": self.stage, **self.identity(), **self.meta}
+
+    def identity(self) -> dict[str, Any]:
+        """What a checkpoint of this stage records besides its stage and :attr:`meta`."""
+        return {}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.meta = {

@@ -1,5 +1,5 @@
 """Stage ``joint``: context contrast + visual memory, trained with a class loss at every GRU
-step and an L1 loss on intensity (paper §2.2); evaluated over whole clips (DESIGN §10).
+step and an L1 loss on intensity (paper §2.2); evaluated over whole clips.
 
 Validation and test run the GRU over each whole clip (in chunks that carry the hidden state),
 spot intervals in the predicted intensity, label each clip by the mean class probability inside
@@ -33,7 +33,6 @@ from microexp.eval.records import (
     write_frames,
     write_predictions,
 )
-from microexp.eval.scores import scores_from_records  # noqa: F401 (re-exported for train.py)
 from microexp.eval.spotting import DEFAULT_SPOT, match_intervals
 from microexp.models.joint import JointNet, infer_clip
 from microexp.tasks.base import BaseTask, valid_mean
@@ -46,7 +45,8 @@ class JointTask(BaseTask):
 
     Args:
         net: a :class:`~microexp.models.joint.JointNet`.
-        optimizer, scheduler, class_names: see :class:`BaseTask`.
+        optimizer, scheduler: see :class:`BaseTask`.
+        class_names: the class names of the protocol.
         class_weight, intensity_weight: loss = class_weight * CE + intensity_weight * L1.
         class_loss_frames: ``all`` (the paper: the clip's class at every step) or ``interval``
             (only the steps inside [onset, offset], where the expression is visible).
@@ -71,7 +71,8 @@ class JointTask(BaseTask):
         eval_chunk: int = 64,
         fig2_panels: int = 3,
     ) -> None:
-        super().__init__(net, optimizer, scheduler, class_names)
+        super().__init__(net, optimizer, scheduler)
+        self.class_names = tuple(class_names)
         if class_loss_frames not in ("all", "interval"):
             raise ValueError(
                 f"class_loss_frames must be 'all' or 'interval', not {class_loss_frames!r}"
@@ -93,6 +94,9 @@ class JointTask(BaseTask):
         self.val_metrics = clip_metrics.clone(prefix="val/")
         self.test_metrics = clip_metrics.clone(prefix="test/")
         self.records: list[ClipRecord] = []
+
+    def identity(self) -> dict[str, Any]:
+        return {"classes": list(self.class_names)}
 
     # ------------------------------------------------------------------ training
 

@@ -1,10 +1,10 @@
 """Stage ``spatial``: DeepLab-LargeFOV learns to segment the moving facial regions
-(pseudo-masks, DESIGN §5) from single frames. ``SegmentationTask`` is shared with the temporal
+(pseudo-masks) from single frames. ``SegmentationTask`` is shared with the temporal
 stage, which segments the same masks from flow."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -13,7 +13,6 @@ from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import BinaryJaccardIndex
 
-from microexp.classes import CLASSES_5
 from microexp.eval.metrics import FrameAUROC
 from microexp.tasks.base import BaseTask
 
@@ -23,7 +22,7 @@ class SegmentationTask(BaseTask):
 
     Args:
         net: maps the stage's input ``(N, C, H, W)`` to logits ``(N, 1, h, w)``.
-        optimizer, scheduler, class_names: see :class:`BaseTask`.
+        optimizer, scheduler: see :class:`BaseTask`.
         pos_weight: weight of moving pixels in the BCE loss (they are rare).
         steps_per_sequence: train on this many random steps of each window (None = all); the
             steps of a window are near duplicates, so a few carry most of the signal.
@@ -37,12 +36,11 @@ class SegmentationTask(BaseTask):
         net: nn.Module,
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., Any] | None = None,
-        class_names: Sequence[str] = CLASSES_5,
         pos_weight: float = 4.0,
         steps_per_sequence: int | None = 4,
         eval_chunk: int = 64,
     ) -> None:
-        super().__init__(net, optimizer, scheduler, class_names)
+        super().__init__(net, optimizer, scheduler)
         self.pos_weight = pos_weight
         self.steps_per_sequence = steps_per_sequence
         self.eval_chunk = eval_chunk

@@ -33,7 +33,7 @@ def _args(dataset: Path, cache: Path, out: Path, log_dir: Path, run: str) -> lis
     args = [
         o
         for o in tiny_overrides(dataset, cache, out)
-        if not o.startswith(("paths.log_dir=", "paths.output_dir=", "trainer.limit_train"))
+        if not o.startswith(("paths.log_dir=", "paths.output_dir="))
     ]
     return [
         *args,

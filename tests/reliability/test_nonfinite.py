@@ -19,7 +19,7 @@ import pytest
 
 from microexp.data.datamodule import TrainWindows
 from microexp.tasks.base import BaseTask, NonFiniteLossError
-from microexp.train import train
+from microexp.train.job import train
 from tests.conftest import ROOT, composed, tiny_overrides
 
 BATCH = 4

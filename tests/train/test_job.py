@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from microexp.train import ConfigError, train
+from microexp.train.config import ConfigError
+from microexp.train.job import train
 from tests.conftest import ROOT, composed, tiny_overrides
 
 REQUIRED = (

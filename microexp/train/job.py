@@ -1,0 +1,200 @@
+"""The training job: ``python train.py stage=joint`` (or ``python -m microexp.train``).
+
+``train(cfg)`` instantiates the DataModule, the stage's LightningModule, callbacks, loggers and
+trainer from the config, fits, tests, and writes ``metrics.json`` in the run folder. For
+``stage=joint`` it first finds (or trains) the backbones (:mod:`microexp.train.handoff`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from omegaconf import DictConfig, OmegaConf
+
+from microexp.checkpoints import CheckpointError, write_match
+from microexp.data.records import DataFormatError
+from microexp.train.config import (
+    CONFIG_DIR,
+    ConfigError,
+    register_resolvers,
+    resolved,
+    run_key,
+    run_meta,
+)
+from microexp.train.handoff import prepare_backbones
+from microexp.train.metrics import logged, run_metrics, write_metrics
+from microexp.train.resume import resume_path
+
+log = logging.getLogger(__name__)
+
+
+def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Fit and test one stage. Returns (metrics, objects): the flat metrics written to
+    ``metrics.json``, and the datamodule, model and trainer."""
+    start = time.perf_counter()
+    _check_data_root(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.get("seed") is not None:
+        pl.seed_everything(cfg.seed, workers=True)
+    stage = cfg.stage.name
+    datamodule, data = _datamodule(cfg)
+
+    model = hydra.utils.instantiate(cfg.model)
+    key = run_key(cfg, datamodule, stage)
+    model.meta = run_meta(cfg, key)
+    write_match(run_dir / "checkpoints", key)
+    hand_off = (
+        prepare_backbones(cfg, model, datamodule, run_dir, train) if stage == "joint" else {}
+    )
+
+    has_val = datamodule.val_set is not None
+    callbacks = _callbacks(cfg, has_val)
+    loggers = _instantiate_all(cfg.get("logger"))
+    trainer: pl.Trainer = hydra.utils.instantiate(
+        cfg.trainer, callbacks=callbacks, logger=loggers or False
+    )
+    objects = {"datamodule": datamodule, "model": model, "trainer": trainer}
+    try:
+        for logger in loggers:
+            logger.log_hyperparams(resolved(cfg))
+        resume = resume_path(cfg, datamodule, run_dir)
+        trainer.fit(
+            model, datamodule=datamodule, ckpt_path=resume, weights_only=True if resume else None
+        )
+        # the last validation scores (trainer.test replaces callback_metrics)
+        val_scores = logged(trainer.callback_metrics, "val/")
+        selected, test_ckpt = _tested_weights(cfg, trainer, has_val)
+        trainer.test(
+            model,
+            datamodule=datamodule,
+            ckpt_path=test_ckpt,
+            weights_only=True if test_ckpt else None,
+        )
+        metrics = run_metrics(
+            stage=stage,
+            fold=cfg.split.fold,
+            split=cfg.split.name,
+            data=data,
+            selected=selected,
+            val=val_scores,
+            test=logged(trainer.callback_metrics, "test/"),
+            exact=_exact_scores(model),
+            epochs=trainer.current_epoch,
+            resumed_from=resume,
+            width=cfg.width,
+            pretrained=hand_off,
+            seconds=round(time.perf_counter() - start, 1),
+        )
+        write_metrics(run_dir / "metrics.json", metrics)
+        log.info(
+            "metrics: %s",
+            {k: v for k, v in metrics.items() if k.startswith("test/") and v is not None},
+        )
+        log.info("run folder: %s", run_dir)
+        return metrics, objects
+    finally:
+        if any(type(lg).__name__ == "WandbLogger" for lg in loggers):
+            import wandb
+
+            wandb.finish()
+
+
+def _check_data_root(cfg: DictConfig) -> None:
+    if cfg.data.get("root") is None or OmegaConf.is_missing(cfg.data, "root"):
+        raise ConfigError(
+            "data.root is not set: point it at your CASME II folder, e.g. "
+            "`python train.py data=casme2 data.root=/path/to/CASME2` (the folder holding "
+            "CASME2-coding-*.xlsx and Cropped/ or CASME2_RAW_selected/), or use data=synthetic"
+        )
+
+
+def _datamodule(cfg: DictConfig) -> tuple[Any, dict[str, Any]]:
+    """The DataModule, prepared and set up for fitting, and its summary."""
+    log.info("data: %s", cfg.data.root)
+    datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    data = datamodule.summary()
+    log.info(
+        "data: %d clips from %d subjects, %d skipped",
+        data["clips"],
+        data["subjects"],
+        data["skipped"],
+    )
+    return datamodule, data
+
+
+def _instantiate_all(group: DictConfig | None) -> list[Any]:
+    """The objects of a config group (an entry set to null, e.g. ``callbacks.progress_bar=null``,
+    is switched off)."""
+    return [hydra.utils.instantiate(c) for c in (group or {}).values() if c is not None]
+
+
+def _callbacks(cfg: DictConfig, has_val: bool) -> list[pl.Callback]:
+    """The configured callbacks; with validation subjects, a checkpoint callback without a
+    monitor watches the stage's validation metric (``stage.monitor``, ``stage.monitor_mode``)."""
+    callbacks = _instantiate_all(cfg.get("callbacks"))
+    for cb in callbacks:
+        if isinstance(cb, pl.callbacks.ModelCheckpoint) and has_val and cb.monitor is None:
+            cb.monitor, cb.mode = cfg.stage.monitor, cfg.stage.monitor_mode
+    return callbacks
+
+
+def _tested_weights(cfg: DictConfig, trainer: pl.Trainer, has_val: bool) -> tuple[str, str | None]:
+    """Which weights the test scores come from (``test_ckpt``): a description and the
+    checkpoint to load (None: the last epoch's, in memory)."""
+    if cfg.get("test_ckpt", "last") == "best":
+        best = trainer.checkpoint_callback.best_model_path if has_val else ""
+        if best:
+            return f"best {cfg.stage.monitor} on validation subjects", best
+        log.warning(
+            "test_ckpt=best needs validation subjects (split.val_subjects); testing the last epoch"
+        )
+    return "last", None
+
+
+def _exact_scores(model: Any) -> dict[str, Any] | None:
+    """Scores recomputed in float64 from the per-clip records of the test (joint stage), so
+    ``metrics.json`` agrees with ``predictions.csv`` to the last digit."""
+    records = getattr(model, "records", None)
+    if not records:
+        return None
+    from microexp.eval.scores import scores_from_records
+
+    return scores_from_records(records, len(model.class_names))
+
+
+def main() -> None:
+    """Entry point of ``train.py`` and ``python -m microexp.train``."""
+    register_resolvers()  # before Hydra composes: the optuna sweeper's storage uses ${dir:...}
+    run()
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+def run(cfg: DictConfig) -> float | None:
+    """One run (a sweep calls it once per trial); returns ``cfg.optimized_metric`` for
+    sweepers. Bad configuration or data: ``error: ...`` on stderr and exit status 1."""
+    from microexp.tasks.base import NonFiniteLossError
+
+    register_resolvers()  # again: a launcher may run this in a fresh worker process
+    try:
+        metrics, _ = train(cfg)
+    except (
+        ConfigError,
+        CheckpointError,
+        DataFormatError,
+        FileNotFoundError,
+        NonFiniteLossError,
+    ) as exc:
+        log.error("%s", exc)
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    value = metrics.get(cfg.get("optimized_metric"))
+    return float(value) if isinstance(value, int | float) else None

@@ -1,0 +1,148 @@
+"""The joint task's losses and evaluation step on hand-made outputs.
+
+A scripted network stands in for :class:`~microexp.models.joint.JointNet`: it returns fixed
+logits and intensities, reading which steps it is asked for from the flow (``flow[:, t, 0, 0,
+0] = t``), so chunked evaluation gets the right slices. Every expected value is computed by
+hand from those outputs.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from microexp.models.joint import JointOutput
+from microexp.tasks.joint import JointTask
+
+pytestmark = pytest.mark.filterwarnings("ignore:You are trying to `self.log\\(\\)`")
+
+L2, L3, L5, L6 = math.log(2), math.log(3), math.log(5), math.log(6)
+PAD = [100.0, 0.0, -100.0]  # padded steps: a confident, wrong answer the losses must not see
+
+
+class Scripted(nn.Module):
+    """Fixed outputs per clip and step."""
+
+    def __init__(self, logits: list, intensity: list) -> None:
+        super().__init__()
+        self.register_buffer("logits", torch.tensor(logits))
+        self.register_buffer("intensity", torch.tensor(intensity))
+        self.unused = nn.Parameter(torch.zeros(1))
+
+    def forward(self, frames: torch.Tensor, flow: torch.Tensor, hidden=None) -> JointOutput:
+        t = flow[0, :, 0, 0, 0].long()
+        return JointOutput(self.logits[:, t], self.intensity[:, t], torch.zeros(1))
+
+
+#: clip 0 (4 valid steps), clip 1 (2 valid steps, then padding), clip 2 (no valid step)
+LOGITS = [
+    [[0.0, 0.0, 0.0], [L2, 0.0, 0.0], [L6, 0.0, 0.0], [0.0, L2, L5]],
+    [[0.0, 0.0, L3], [0.0, 0.0, 0.0], PAD, PAD],
+    [PAD, PAD, PAD, PAD],
+]
+INTENSITY = [[0.1, 0.5, 0.9, 0.2], [0.3, 0.3, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
+#: p(class 0) per step of clip 0: 1/3, 1/2, 3/4, 1/8; p(class 2) of clip 1: 3/5, 1/3
+CE0 = [L3, L2, math.log(4 / 3), math.log(8)]  # clip 0, label 0
+CE1 = [math.log(5 / 3), L3]  # clip 1, label 2
+
+
+def _task(class_loss_frames: str = "all", **kwargs) -> JointTask:
+    return JointTask(
+        net=Scripted(LOGITS, INTENSITY),
+        optimizer=functools.partial(torch.optim.SGD, lr=0.1),
+        class_names=("a", "b", "c"),
+        class_loss_frames=class_loss_frames,
+        spot={"method": "threshold", "threshold": 0.4, "smooth": 1, "min_length": 1},
+        eval_chunk=3,
+        **kwargs,
+    )
+
+
+def _batch(labels: list[int]) -> dict:
+    b, t = 3, 4
+    flow = torch.zeros(b, t, 2, 4, 4)
+    flow[:, :, 0, 0, 0] = torch.arange(t, dtype=torch.float32)
+    valid = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 0, 0]], dtype=torch.bool)
+    inside = torch.tensor([[0, 1, 1, 0], [1, 0, 0, 0], [0, 0, 0, 0]], dtype=torch.bool)
+    return {
+        "frames": torch.zeros(b, t + 1, 3, 4, 4, dtype=torch.uint8),
+        "flow": flow,
+        "valid": valid,
+        "inside": inside,
+        "label": torch.tensor(labels),
+        # targets: clip 1's padded steps are off by 1.0, clip 2's by 0.5
+        "intensity": torch.tensor(
+            [[0.0, 0.5, 1.0, 0.0], [0.5, 0.0, 0.0, 0.0], [0.5, 0.5, 0.5, 0.5]]
+        ),
+        "frame_numbers": torch.arange(100, 105).repeat(b, 1),
+        "subject": ["sub01", "sub02", "sub03"],
+        "episode": ["EP01", "EP02", "EP03"],
+        "onset": torch.tensor([102, 101, 101]),
+        "apex": torch.tensor([103, 101, 102]),
+        "offset": torch.tensor([103, 102, 103]),
+    }
+
+
+#: |predicted - target| over the valid steps only: 0.1, 0, 0.1, 0.2 and 0.2, 0.3
+L1 = 0.9 / 6
+
+
+def test_class_loss_on_every_valid_step() -> None:
+    parts = _task("all").losses(_batch([0, 2, 1]))
+    assert parts["ce"].item() == pytest.approx(sum(CE0 + CE1) / 6, abs=1e-6)
+    assert parts["l1"].item() == pytest.approx(L1, abs=1e-6)
+    assert parts["mask"].tolist() == _batch([0, 2, 1])["valid"].tolist()
+
+
+def test_class_loss_masked_to_the_interval() -> None:
+    parts = _task("interval").losses(_batch([0, 2, 1]))
+    # inside [onset, offset]: clip 0 steps 1 and 2, clip 1 step 0
+    assert parts["ce"].item() == pytest.approx((CE0[1] + CE0[2] + CE1[0]) / 3, abs=1e-6)
+    assert parts["mask"].sum().item() == 3
+    assert parts["l1"].item() == pytest.approx(L1, abs=1e-6)  # the L1 is not masked
+
+
+def test_unknown_labels_have_no_class_loss() -> None:
+    parts = _task("all").losses(_batch([0, -1, 1]))
+    assert parts["ce"].item() == pytest.approx(sum(CE0) / 4, abs=1e-6)
+
+
+def test_weighted_sum() -> None:
+    parts = _task("all", class_weight=2.0, intensity_weight=3.0).losses(_batch([0, 2, 1]))
+    expected = 2.0 * sum(CE0 + CE1) / 6 + 3.0 * L1
+    assert parts["loss"].item() == pytest.approx(expected, abs=1e-5)
+
+
+def test_class_loss_frames_is_checked() -> None:
+    with pytest.raises(ValueError, match="class_loss_frames"):
+        _task("inside")
+
+
+def test_evaluation_step_reads_valid_steps_only() -> None:
+    task = _task()
+    task.on_test_epoch_start()
+    task.test_step(_batch([0, 1, 1]), 0)
+    records = task.records
+    assert [r.subject for r in records] == ["sub01", "sub02"]  # the empty clip is skipped
+    first, second = records
+    assert first.frame_numbers.tolist() == [101, 102, 103, 104]
+    assert second.frame_numbers.tolist() == [101, 102]
+    assert second.intensity.tolist() == pytest.approx([0.3, 0.3])
+    # clip 0: one interval where the intensity reaches 0.4 (steps 1-2, frames 102-103); its
+    # class is the mean probability there: (1/2 + 3/4) / 2 for class 0
+    assert [(iv.start, iv.end) for iv in first.intervals] == [(102, 103)]
+    assert first.clip_probs.tolist() == pytest.approx([0.625, 0.1875, 0.1875])
+    assert first.pred_label == 0
+    # clip 1: nothing spotted in its 2 valid steps: the mean over both, class 2 (not the
+    # padded steps' class 0)
+    assert second.intervals == []
+    assert second.clip_probs.tolist() == pytest.approx([4 / 15, 4 / 15, 7 / 15])
+    assert second.pred_label == 2
+    metrics = task.test_metrics
+    assert metrics["accuracy"].compute().item() == pytest.approx(0.5)  # clip 1 is class 1
+    # clip 0's interval is its truth (102-103), clip 1's truth (101-102) is missed
+    assert metrics["spot_f1"].compute().item() == pytest.approx(2 / 3)
