@@ -15,8 +15,9 @@ import cv2
 import numpy as np
 import pytest
 
-from microexp.data.casme2 import CASME2FormatError, load_casme2
+from microexp.data.casme2 import load_casme2
 from microexp.data.datamodule import MicroExpDataModule
+from microexp.data.records import DataFormatError
 from tests.conftest import ROOT
 from tests.data.casme_fixture import row, write_frames, write_sheet
 
@@ -144,7 +145,7 @@ def test_no_usable_clips_is_a_clear_error(tmp_path: Path) -> None:
     write_sheet(root / SHEET, [row(1, "EP01_01", 2, 3, 5, "others")])
     (root / "Cropped" / "sub01" / "EP01_01").mkdir(parents=True)
     dm = MicroExpDataModule(str(root), cache_dir=str(tmp_path / "cache"), progress=False)
-    with pytest.raises(CASME2FormatError, match=r"no usable clips in .*no frames in folder"):
+    with pytest.raises(DataFormatError, match=r"no usable clips in .*no frames in folder"):
         dm.setup("fit")
 
 
@@ -165,7 +166,7 @@ def test_one_subject_left_is_a_clear_error(bad_tree: Path, tmp_path: Path) -> No
         progress=False,
     )
     with pytest.raises(
-        CASME2FormatError, match="(no training clips|cannot make the loso split).*subjects: sub01"
+        DataFormatError, match="(no training clips|cannot make the loso split).*subjects: sub01"
     ):
         dm.setup("fit")
 
@@ -243,5 +244,5 @@ def test_fold_out_of_range_is_a_clear_error(bad_tree: Path, tmp_path: Path) -> N
         fold=3,
         progress=False,
     )
-    with pytest.raises(CASME2FormatError, match="LOSO fold 3 does not exist: there are 3"):
+    with pytest.raises(DataFormatError, match="LOSO fold 3 does not exist: there are 3"):
         dm.setup("fit")
