@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -33,6 +34,33 @@ def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A frame/flow cache shared by the session's tests (the flow is computed once)."""
     return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def tiny_datamodule(tiny_dataset: Path, cache_dir: Path) -> Callable[..., Any]:
+    """Builds a prepared, set-up ``MicroExpDataModule`` on the tiny set (or ``root``, a copy of
+    it) with the shared cache: OpenCV flow at frame stride 4, windows of 6 steps, no progress
+    bars; keyword arguments override these and set any other option of the DataModule
+    (``setup=False``: built only)."""
+    from microexp.data.datamodule import MicroExpDataModule
+
+    def build(
+        root: Path | None = None, *, setup: bool = True, **options: Any
+    ) -> MicroExpDataModule:
+        args: dict[str, Any] = {
+            "cache_dir": str(cache_dir),
+            "flow_backend": "opencv",
+            "frame_stride": 4,
+            "seq_len": 6,
+            "progress": False,
+        }
+        module = MicroExpDataModule(str(root or tiny_dataset), **(args | options))
+        if setup:
+            module.prepare_data()
+            module.setup("fit")
+        return module
+
+    return build
 
 
 def tiny_overrides(dataset: Path, cache: Path, out: Path) -> list[str]:

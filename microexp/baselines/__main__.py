@@ -17,7 +17,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from microexp.baselines import METHODS, SPLITS
+from microexp.baselines import METHODS
+from microexp.data.splits import SPLITS
 
 
 def parse_folds(text: str) -> list[int] | None:
@@ -158,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    from microexp.baselines.data import BaselineError
-    from microexp.baselines.runner import BaselineConfig, run_baselines
-    from microexp.data.datasets.casme2 import CASME2FormatError
+    from microexp.baselines.config import BaselineConfig, BaselineError
+    from microexp.baselines.runner import run_baselines
+    from microexp.data.records import DataFormatError
 
     out = args.out or Path("outputs/baselines") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.quiet,
         )
         summary = run_baselines(cfg)
-    except (BaselineError, CASME2FormatError, FileNotFoundError) as exc:
+    except (BaselineError, DataFormatError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(

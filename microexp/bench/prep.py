@@ -20,28 +20,17 @@ from microexp.bench.machine import machine_info, timed
 
 def _prepare(root: Path, cache: Path, backend: str, stride: int, every: int) -> dict[str, Any]:
     """Fill fresh frame and flow caches for every ``every``-th clip; time each part."""
-    from microexp.data.datamodule import FrameCache, MicroExpDataModule
-    from microexp.data.datasets.casme2 import load_casme2
+    from microexp.data.store import ClipStore
 
-    dm = MicroExpDataModule(
-        root, cache_dir=str(cache), flow_backend=backend, frame_stride=stride, progress=False
+    store = ClipStore(
+        root, cache_dir=cache, flow_backend=backend, frame_stride=stride, progress=False
     )
-    ds, read_s = timed(lambda: load_casme2(root))
+    ds, read_s = timed(store.read)
     ds = dataclasses.replace(ds, clips=ds.clips[::every])
-    crop = dm._crop_mode(ds)
-    fingerprint = ds.fingerprint()
-    frames = FrameCache(cache, fingerprint, dm.size, crop)
+    frames = store.frame_cache(ds)
     _, frames_s = timed(lambda: frames.fill(ds.clips, progress=False))
-    flow = dm._flow_cache(f"{fingerprint}-{dm.size}-{crop or 'none'}")
-    import numpy as np
-    import torch
-
-    todo = [
-        (c.id, (lambda c=c: torch.from_numpy(np.array(frames.load(c)))), len(c))
-        for c in ds.clips
-        if len(c) > stride
-    ]
-    stats, flow_s = timed(lambda: flow.fill(todo, progress=False))
+    usable = [c for c in ds.clips if len(c) > stride]
+    stats, flow_s = timed(lambda: store.fill_flow(ds, usable))
     total = read_s + frames_s + flow_s
     return {
         "backend": backend,

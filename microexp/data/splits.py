@@ -1,4 +1,4 @@
-"""Subject-independent splits (DESIGN §7): leave-one-subject-out folds and a 70/30 holdout.
+"""Subject-independent splits: leave-one-subject-out folds and a 70/30 holdout.
 
 A subject's clips are never in both training and test. ``holdout_clips`` (clip-level, as some
 papers did) exists only to compare with them and says so in its name.
@@ -6,11 +6,18 @@ papers did) exists only to compare with them and says so in its name.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from microexp.data.frames import natural_sorted
+from microexp.data.records import Clip
+
+log = logging.getLogger(__name__)
+
+#: The split names :func:`make_splits` knows.
+SPLITS: tuple[str, ...] = ("loso", "holdout", "holdout_clips")
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,10 @@ class Split:
             if key in getattr(self, part):
                 return part
         return None
+
+    def part_of_clip(self, clip: Clip) -> str | None:
+        """The part holding ``clip`` (by its subject, or by its id for a clip-level split)."""
+        return self.part_of(clip.id if self.by == "clip" else clip.subject)
 
 
 def _carve_val(train: list[str], val_subjects: int | Sequence[str], seed: int) -> list[str]:
@@ -114,3 +125,39 @@ def holdout_clips_split(
         tuple(natural_sorted(shuffled[n_train:])),
         by="clip",
     )
+
+
+def make_splits(
+    name: str,
+    clips: Sequence[Clip],
+    folds: Sequence[int] | None = None,
+    *,
+    val_subjects: int | Sequence[str] = 0,
+    train_fraction: float = 0.7,
+    seed: int = 0,
+) -> list[Split]:
+    """The splits of ``clips`` named ``name``: the LOSO ``folds`` (all when None), or the one
+    holdout split (``folds`` ignored).
+
+    Raises:
+        ValueError: an unknown name, a fold that does not exist, too few subjects or clips.
+    """
+    subjects = [c.subject for c in clips]
+    if name == "loso":
+        chosen = range(len(set(subjects))) if folds is None else folds
+        return [loso_split(subjects, f, val_subjects=val_subjects, seed=seed) for f in chosen]
+    if name == "holdout":
+        return [
+            holdout_split(
+                subjects, train_fraction=train_fraction, seed=seed, val_subjects=val_subjects
+            )
+        ]
+    if name == "holdout_clips":
+        log.warning(
+            "split=holdout_clips mixes a subject's clips between train and test: "
+            "results are not subject-independent (for comparison with papers only)"
+        )
+        return [
+            holdout_clips_split([c.id for c in clips], train_fraction=train_fraction, seed=seed)
+        ]
+    raise ValueError(f"split must be one of {SPLITS}, not {name!r}")

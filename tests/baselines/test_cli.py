@@ -7,15 +7,20 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from microexp.baselines.__main__ import main, parse_folds
-from microexp.baselines.data import BaselineError, crop_mode, flow_cache, load_data, make_splits
-from microexp.baselines.runner import BaselineConfig, Runner, applicable_scores, auto_k
+from microexp.baselines.config import BaselineConfig, BaselineError
+from microexp.baselines.runner import Runner, auto_k, run_baselines
+from microexp.baselines.scores import applicable_scores
 from microexp.classes import CLASSES_5
+from microexp.data.datamodule import MicroExpDataModule
+from microexp.data.splits import make_splits
 from microexp.eval.records import PREDICTION_FIELDS, records_from_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,18 +142,20 @@ def test_runner_hoof_path_on_hand_made_flow(
     # HOOF without computing TV-L1: each clip gets a flow field that moves one corner of the
     # face out from onset to apex and back from apex to offset, so the HOOF curve must peak
     # inside the annotated interval
-    data = load_data(tiny_dataset, cache_dir=cache_dir, progress=False)
+    cfg = BaselineConfig(
+        root=tiny_dataset, out=tmp_path, methods=("hoof",), cache_dir=cache_dir, progress=False
+    )
+    data = cfg.store().prepare(flow=False)
     rng = np.random.default_rng(0)
     for c in data.clips:
-        n = len(c.numbers) - data.frame_stride
+        n = len(c.numbers) - cfg.frame_stride
         flow = rng.normal(0, 0.02, (n, 2, 64, 64)).astype(np.float16)
         rising = c.inside[:n] & (c.numbers[:n] < c.clip.apex)
         falling = c.inside[:n] & (c.numbers[:n] >= c.clip.apex)
         flow[rising, 0, 40:60, 4:24] += 1.0
         flow[falling, 0, 40:60, 4:24] -= 1.0
         c.flow = flow
-    cfg = BaselineConfig(root=tiny_dataset, out=tmp_path, methods=("hoof",), progress=False)
-    split = make_splits(data.clips, "loso", [1])[0]
+    split = make_splits("loso", [c.clip for c in data.clips], [1])[0]
     result = Runner(cfg, data).run("hoof", split)
     assert result.metrics["stage"] == "hoof" and result.metrics["test_subjects"] == ["sub02"]
     assert result.metrics["test/auc"] > 0.8
@@ -157,33 +164,35 @@ def test_runner_hoof_path_on_hand_made_flow(
     assert (tmp_path / "hoof" / "fold_01" / "metrics.json").is_file()
 
 
-def test_auto_k_uses_training_annotations(tiny_dataset: Path, cache_dir: Path) -> None:
-    data = load_data(tiny_dataset, cache_dir=cache_dir, progress=False)
+def test_auto_k_uses_training_annotations(
+    tiny_dataset: Path, cache_dir: Path, tmp_path: Path
+) -> None:
+    cfg = BaselineConfig(root=tiny_dataset, out=tmp_path, cache_dir=cache_dir, progress=False)
+    data = cfg.store().prepare(flow=False)
     lengths = [int(c.inside.sum()) for c in data.clips]
     assert auto_k(data.clips) == max(1, round(float(np.median(lengths)) / 2))
-    with pytest.raises(BaselineError):
-        make_splits(data.clips, "loso", [3])
-    holdout = make_splits(data.clips, "holdout")[0]
+    with pytest.raises(BaselineError, match="fold 3 does not exist"):
+        run_baselines(replace(cfg, folds=[3], methods=("lbp",)))
+    holdout = make_splits("holdout", [c.clip for c in data.clips])[0]
     assert holdout.name == "holdout" and holdout.test
 
 
-def test_cache_key_is_the_networks(tiny_dataset: Path, cache_dir: Path) -> None:
-    from microexp.data.datamodule import MicroExpDataModule
-    from microexp.data.datasets.casme2 import load_casme2
-
-    ds = load_casme2(tiny_dataset)
-    dm = MicroExpDataModule(
-        str(tiny_dataset),
-        cache_dir=str(cache_dir),
-        frame_stride=4,
-        flow_backend="opencv",
-        progress=False,
+def test_cache_key_is_the_networks(
+    tiny_datamodule: Callable[..., MicroExpDataModule], cache_dir: Path, tmp_path: Path
+) -> None:
+    dm = tiny_datamodule()
+    ds = dm.data.dataset
+    cfg = BaselineConfig(
+        root=dm.root, out=tmp_path, cache_dir=cache_dir, flow_backend="opencv", progress=False
     )
-    crop = dm._crop_mode(ds)
-    assert crop == crop_mode("auto", ds.tree_kind)
-    fp = ds.fingerprint()
-    ours = flow_cache(cache_dir, fp, size=64, crop=crop, backend="opencv", step=4)
-    assert ours.key == dm._flow_cache(f"{fp}-64-{crop or 'none'}").key
+    ours = cfg.store()
+    assert ours.crop_mode(ds) == dm.store.crop_mode(ds)
+    assert ours.frame_cache(ds).dir == dm.store.frame_cache(ds).dir
+    assert ours.flow_cache(ds).key == dm.store.flow_cache(ds).key
+    # the baselines prepare the network's clips, skips and targets from the same caches
+    data = ours.prepare(flow=False)
+    assert data.summary() == dm.data.summary()
+    assert [c.clip.id for c in data.clips] == [c.clip.id for c in dm.data.clips]
 
 
 def test_parse_folds() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from microexp.data.splits import holdout_clips_split, holdout_split, loso_split
+from microexp.data.records import Clip
+from microexp.data.splits import holdout_clips_split, holdout_split, loso_split, make_splits
 
 SUBJECTS = [f"sub{i:02d}" for i in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)]
 
@@ -53,3 +54,28 @@ def test_holdout_clips_is_labelled() -> None:
     split = holdout_clips_split([f"sub01/EP{i:02d}" for i in range(10)], seed=0)
     assert split.by == "clip" and split.name == "holdout_clips"
     assert not set(split.train) & set(split.test)
+
+
+def _clips(subjects: list[str], per_subject: int = 2) -> list[Clip]:
+    return [
+        Clip(s, f"EP{i:02d}", [], [1, 2], 1, 1, 2, "others", 0)
+        for s in subjects
+        for i in range(per_subject)
+    ]
+
+
+def test_make_splits_by_name() -> None:
+    clips = _clips(SUBJECTS[:4])
+    folds = make_splits("loso", clips)
+    assert [s.fold for s in folds] == [0, 1, 2, 3]
+    assert [s.test for s in folds] == [(s,) for s in SUBJECTS[:4]]
+    (one,) = make_splits("loso", clips, [2], val_subjects=1, seed=3)
+    assert one == loso_split(SUBJECTS[:4], 2, val_subjects=1, seed=3)
+    (holdout,) = make_splits("holdout", clips, [2], train_fraction=0.5, seed=1)
+    assert holdout == holdout_split(SUBJECTS[:4], train_fraction=0.5, seed=1)
+    (by_clip,) = make_splits("holdout_clips", clips, seed=1)
+    assert by_clip == holdout_clips_split([c.id for c in clips], seed=1)
+    with pytest.raises(ValueError, match="fold 7 does not exist"):
+        make_splits("loso", clips, [0, 7])
+    with pytest.raises(ValueError, match="split must be one of"):
+        make_splits("kfold", clips)

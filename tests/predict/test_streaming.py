@@ -48,8 +48,9 @@ def test_from_checkpoint_options(ckpts: dict[str, Path], short_clip) -> None:
 
 def test_same_numbers_as_the_training_evaluation(ckpts: dict[str, Path], short_clip) -> None:
     """Predictor.run == WholeClips (flow at the stride, float16, head motion) + infer_clip."""
-    from microexp.data.datamodule import ClipData, WholeClips, collate
     from microexp.data.records import Clip
+    from microexp.data.store import PreparedClip
+    from microexp.data.windows import WholeClips, collate
     from microexp.flow import compute_flow
     from microexp.models.joint import infer_clip
 
@@ -66,8 +67,10 @@ def test_same_numbers_as_the_training_evaluation(ckpts: dict[str, Path], short_c
     clip = Clip("sub01", "EP99_01", [], list(numbers), 210, 215, 222, "happiness", 0)
     zeros = np.zeros(n)
     flow16 = flow.numpy().astype(np.float16)  # what the flow cache stores
-    nothing = (zeros, zeros.astype(np.int64), zeros.astype(bool), np.zeros((64, 64), bool))
-    data = ClipData(clip, frames, flow16, numbers, *nothing)
+    nothing = (zeros, zeros.astype(np.int64), zeros.astype(bool))
+    data = PreparedClip(
+        clip, frames, numbers, *nothing, flow=flow16, region=np.zeros((64, 64), bool)
+    )
     batch = collate([WholeClips([data], stride=s, compensate=model.compensate_head)[0]])
     probs, intensity, _ = infer_clip(model.net, batch["frames"], batch["flow"], chunk=64)
     steps = int(batch["valid"].sum())

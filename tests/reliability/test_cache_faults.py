@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microexp.data.datamodule import FrameCache, MicroExpDataModule
+from microexp.data.datamodule import MicroExpDataModule
 from microexp.data.datasets.casme2 import load_casme2
+from microexp.data.store import FrameCache
 from microexp.flow.cache import FlowCache
 from microexp.flow.synthetic import make_pairs
 
@@ -196,13 +198,11 @@ def test_unreadable_error_marker_does_not_crash(tiny_dataset: Path, tmp_path: Pa
 
 
 def test_datamodule_recomputes_damaged_entries(
-    tiny_dataset: Path, cache_dir: Path, tmp_path: Path
+    tiny_datamodule: Callable[..., MicroExpDataModule], cache_dir: Path, tmp_path: Path
 ) -> None:
     """End to end: a run's caches with one frame entry and one flow entry damaged give the
     same prepared data as the intact caches."""
-    kw = dict(flow_backend="opencv", frame_stride=4, seq_len=6, progress=False)
-    intact = MicroExpDataModule(str(tiny_dataset), cache_dir=str(cache_dir), **kw)
-    intact.setup("fit")
+    intact = tiny_datamodule()
     private = tmp_path / "cache"
     shutil.copytree(cache_dir, private)
     frames = sorted((private / "frames").rglob("*.npy"))
@@ -210,8 +210,7 @@ def test_datamodule_recomputes_damaged_entries(
     assert frames and flows
     frames[0].write_bytes(frames[0].read_bytes()[:100])  # cut short
     flows[-1].write_bytes(b"PK\x03\x04" + b"\x00" * 50)  # not an array at all
-    again = MicroExpDataModule(str(tiny_dataset), cache_dir=str(private), **kw)
-    again.setup("fit")
+    again = tiny_datamodule(cache_dir=str(private))
     assert [c.clip.id for c in again.data.clips] == [c.clip.id for c in intact.data.clips]
     for a, b in zip(again.data.clips, intact.data.clips):
         assert np.array_equal(np.asarray(a.frames), np.asarray(b.frames)), a.clip.id

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from microexp.data.datamodule import TrainWindows
+from microexp.data.windows import TrainWindows
 from microexp.tasks.base import BaseTask, NonFiniteLossError
 from microexp.train.job import train
 from tests.conftest import ROOT, composed, tiny_overrides
