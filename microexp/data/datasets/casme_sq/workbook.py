@@ -72,8 +72,9 @@ def read_casme_sq_workbook(path: Path, notes: list[str]) -> Workbook:
     sheets = read_workbook(path, CasmeSqFormatError)
     tables = list(sheets.values())
     names = {re.sub(r"\s", "", str(n).lower()): t for n, t in sheets.items()}
-    rule1 = names.get("namingrule1", tables[1] if len(tables) > 1 else None)
-    rule2 = names.get("namingrule2", tables[2] if len(tables) > 2 else None)
+    if not any(n.startswith("namingrule") for n in names):  # renamed: take them by position
+        names.update(zip(("namingrule1", "namingrule2"), tables[1:3]))
+    rule1, rule2 = names.get("namingrule1"), names.get("namingrule2")
     for table, title in ((rule1, "naming rule1"), (rule2, "naming rule2")):
         if table is None:
             raise CasmeSqFormatError(f"workbook {path} has no {title!r} sheet")
