@@ -93,12 +93,12 @@ def list_frames(folder: Path) -> FrameList:
     numbered: dict[int, Path] = {}
     junk: list[str] = []
     duplicates: list[str] = []
-    with os.scandir(folder) as entries:
-        names = sorted((e.name for e in entries), key=natural_key)
-    for name in names:
+    with os.scandir(folder) as scan:  # one listing, no stat per frame (thousands per video)
+        entries = sorted(((e.name, e.is_dir()) for e in scan), key=lambda e: e[0])
+    for name, is_dir in entries:
         path = folder / name
         m = _TRAILING_NUMBER.search(path.stem)
-        if path.suffix.lower() not in IMAGE_SUFFIXES or m is None or path.is_dir():
+        if is_dir or m is None or path.suffix.lower() not in IMAGE_SUFFIXES:
             junk.append(name)
         elif int(m.group(1)) in numbered:
             duplicates.append(name)

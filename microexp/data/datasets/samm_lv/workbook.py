@@ -18,7 +18,6 @@ from microexp.data.records import DataFormatError
 
 # Normalised header (lower case, letters and digits only) -> field.
 _HEADERS: dict[str, str] = {
-    "subject": "subject",
     "filename": "filename",
     "onset": "onset",
     "onsetframe": "onset",
