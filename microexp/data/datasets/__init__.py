@@ -30,10 +30,16 @@ class ReaderEntry:
 
 READERS: dict[str, ReaderEntry] = {
     "casme2": ReaderEntry("CASME II", "microexp.data.datasets.casme2:load_casme2"),
+    "casme_sq": ReaderEntry(
+        "CAS(ME)^2", "microexp.data.datasets.casme_sq:load_casme_sq", kind="videos"
+    ),
+    "samm_lv": ReaderEntry(
+        "SAMM long videos", "microexp.data.datasets.samm_lv:load_samm_lv", kind="videos"
+    ),
 }
 
 
-def reader(name: str) -> Callable[..., ClipSet]:
+def reader(name: str) -> Callable[..., ClipSet | VideoSet]:
     """The reader registered as ``name``; ValueError naming the known readers otherwise."""
     try:
         target = READERS[name].target

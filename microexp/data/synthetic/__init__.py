@@ -11,10 +11,15 @@ Generation is seeded and byte-reproducible::
     OUT/masks/subNN/EPxx_yy[f].png             ground-truth moving regions (tests only)
     OUT/preview.png                            onset, apex and amplified difference of a few clips
     OUT/synthetic.json                         the generator's parameters
+
+``generate_videos`` writes long videos (the MEGC spotting task) in the CAS(ME)^2 or SAMM
+long-videos layout: a few minutes per video of a face with micro- and macro-expressions among
+blinks, slow head motion and talking, the release's workbook and quirks, and the plan beside it.
 """
 
 from microexp.data.synthetic.generator import generate, plan
+from microexp.data.synthetic.long_generator import generate_videos
 from microexp.data.synthetic.motion import Distractors
 from microexp.data.synthetic.render import ClipSpec, render_clip
 
-__all__ = ["ClipSpec", "Distractors", "generate", "plan", "render_clip"]
+__all__ = ["ClipSpec", "Distractors", "generate", "generate_videos", "plan", "render_clip"]

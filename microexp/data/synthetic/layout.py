@@ -108,10 +108,10 @@ def write_coding_sheet(path: Path, specs: Sequence[ClipSpec]) -> None:
             ]
         )
     wb.save(path)
-    _normalise_xlsx(path)
+    normalise_xlsx(path)
 
 
-def _normalise_xlsx(path: Path) -> None:
+def normalise_xlsx(path: Path) -> None:
     """Fix the zip timestamps and document dates so the same data gives the same bytes."""
     stamp = "2014-05-08T00:00:00Z"
     with zipfile.ZipFile(path) as zin:

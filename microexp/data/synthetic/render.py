@@ -49,9 +49,7 @@ def render_clip(
     dx, dy = expression_field(face, spec.emotion, spec.magnitude, rng)
     mag = np.sqrt(dx * dx + dy * dy)
     mask = (mag >= 0.25 * mag.max()).astype(np.uint8) * 255
-    # Contracting muscles also bunch the skin: a slight darkening (crease) where it moves,
-    # up to 3-6 grey levels at the apex.
-    crease = (-(3.0 + 3.0 * spec.magnitude / 1.5) * mag / max(float(mag.max()), 1e-6))[..., None]
+    crease = expression_crease(dx, dy, spec.magnitude)
     numbers = np.arange(spec.first_frame, spec.first_frame + spec.n_frames)
     curve = intensity_curve(numbers, spec.onset, spec.apex, spec.offset)
     d = distractors or Distractors()
@@ -62,24 +60,63 @@ def render_clip(
     flicker_phase = rng.uniform(0, 2 * np.pi)
     noise_sigma = rng.uniform(0.4, 1.0) * d.noise
     gain0 = rng.uniform(0.9, 1.1)
-    ys, xs = np.mgrid[0 : face.height, 0 : face.width].astype(np.float32)
-    xr, yr = xs - face.cx, ys - face.cy
+    grid = FaceGrid.of(face)
     cv2.setRNGSeed(spec.seed % (2**31 - 1))
     noise = np.empty((face.height, face.width, 3), np.float32)
     frames: list[np.ndarray] = []
     for i in range(spec.n_frames):
         img = base if openness[i] > 0.999 else draw_face(face, float(openness[i]), texture)
-        # Content moves by d(x) = ME(x) + head(x); sample the neutral image at x - d(x).
-        # Head: rotation about the face centre plus translation, linearised (small angles).
-        rot_i = float(rot[i])
-        map_x = xs - (float(curve[i]) * dx) + (rot_i * yr - float(tx[i]))
-        map_y = ys - (float(curve[i]) * dy) - (rot_i * xr + float(ty[i]))
-        warped = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         gain = gain0 * (
             1 + flicker_amp * math.sin(2 * math.pi * i / flicker_period + flicker_phase)
         )
         cv2.randn(noise, 0.0, noise_sigma)
-        if curve[i] > 0:
-            warped = warped + float(curve[i]) * crease
-        frames.append(cv2.convertScaleAbs(cv2.scaleAdd(warped, gain, noise)))
+        c = float(curve[i])
+        head = (float(rot[i]), float(tx[i]), float(ty[i]))
+        shade = c * crease if curve[i] > 0 else None
+        frames.append(compose_frame(img, grid, (c * dx, c * dy), head, gain, noise, shade))
     return frames, mask
+
+
+@dataclass(frozen=True)
+class FaceGrid:
+    """A face image's pixel grid, and each pixel's offset from the face centre."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    xr: np.ndarray
+    yr: np.ndarray
+
+    @classmethod
+    def of(cls, face: FaceParams) -> FaceGrid:
+        ys, xs = np.mgrid[0 : face.height, 0 : face.width].astype(np.float32)
+        return cls(xs, ys, xs - face.cx, ys - face.cy)
+
+
+def expression_crease(dx: np.ndarray, dy: np.ndarray, magnitude: float) -> np.ndarray:
+    """Contracting muscles also bunch the skin: a slight darkening (crease) where the face moves,
+    up to 3-6 grey levels at the apex; ``(H, W, 1)``, to be scaled by the intensity."""
+    mag = np.sqrt(dx * dx + dy * dy)
+    return (-(3.0 + 3.0 * magnitude / 1.5) * mag / max(float(mag.max()), 1e-6))[..., None]
+
+
+def compose_frame(
+    img: np.ndarray,
+    grid: FaceGrid,
+    shift: tuple[np.ndarray, np.ndarray],
+    head: tuple[float, float, float],
+    gain: float,
+    noise: np.ndarray,
+    shade: np.ndarray | None = None,
+) -> np.ndarray:
+    """One frame: the face ``img`` moved by the facial displacement ``shift`` (dx, dy in render
+    pixels) and the head ``(rotation, tx, ty)``, darkened by ``shade``, scaled by the lighting
+    ``gain``, plus sensor ``noise``; RGB uint8."""
+    # Content moves by d(x) = face(x) + head(x); sample the neutral image at x - d(x).
+    # Head: rotation about the face centre plus translation, linearised (small angles).
+    rot, tx, ty = head
+    map_x = grid.xs - shift[0] + (rot * grid.yr - tx)
+    map_y = grid.ys - shift[1] - (rot * grid.xr + ty)
+    warped = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    if shade is not None:
+        warped = warped + shade
+    return cv2.convertScaleAbs(cv2.scaleAdd(warped, gain, noise))

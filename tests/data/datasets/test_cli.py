@@ -10,6 +10,12 @@ from pathlib import Path
 import pytest
 
 from microexp.data.datasets.cli import main
+from tests.data.datasets.long_fixture import (
+    SAMM_LV_BOOK,
+    samm_row,
+    touch_frames,
+    write_samm_lv_book,
+)
 
 
 def test_cli_json_and_error(quirky: Path, tmp_path: Path) -> None:
@@ -57,3 +63,23 @@ def test_unknown_reader_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["casme9", str(tmp_path)])
     assert exit_.value.code == 2
+
+
+def test_video_release_as_json_and_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "SAMMLV"
+    rows = [samm_row("006_1_1", 2, 3, 4, "Micro - 1/2"), samm_row("006_2_1", 1, 2, 3)]
+    write_samm_lv_book(root / SAMM_LV_BOOK, rows)
+    touch_frames(root / "SAMM_longvideos" / "006_1", [f"006_1_{n:04d}.jpg" for n in range(1, 11)])
+    assert main(["samm_lv", str(root), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["dataset"], summary["videos"], summary["frames"]) == ("samm_lv", 1, 10)
+    assert summary["expressions"] == {"micro": 1, "macro": 0}
+    assert summary["skipped"][0]["episode"] == "006_2" and summary["notes"] == []
+    assert main(["samm_lv", str(root)]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("SAMM long videos at ")
+    assert "1 videos, 10 frames" in table and "skipped (1)" in table
+    assert main(["casme_sq", str(root)]) == 2
+    assert "error: no CAS(ME)^2 workbook" in capsys.readouterr().err

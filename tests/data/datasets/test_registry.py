@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from microexp.data.datasets import READERS, read_clips, reader
+from microexp.data.datasets import READERS, read_clips, read_videos, reader
 
 
 def test_every_registered_reader_imports() -> None:
@@ -22,3 +22,12 @@ def test_unknown_dataset_names_the_known_ones() -> None:
 def test_read_clips_reads_the_synthetic_layout(tiny_dataset: Path) -> None:
     ds = read_clips("casme2", tiny_dataset)
     assert len(ds.clips) == 15 and not ds.skipped
+
+
+def test_readers_say_whether_they_hold_clips_or_videos(tmp_path: Path) -> None:
+    kinds = {name: entry.kind for name, entry in READERS.items()}
+    assert kinds["casme2"] == "clips" and kinds["casme_sq"] == kinds["samm_lv"] == "videos"
+    with pytest.raises(ValueError, match="holds videos, not clips"):
+        read_clips("samm_lv", tmp_path)
+    with pytest.raises(ValueError, match="holds clips, not videos"):
+        read_videos("casme2", tmp_path)
