@@ -45,13 +45,13 @@ from microexp.baselines.hoof import hoof_spotting_curve
 from microexp.baselines.lbp import lbp_spotting_curve
 from microexp.baselines.lbptop_svm import LbpTopSvm, interval_frames, lbp_top
 from microexp.data.splits import Split
-from microexp.eval.metrics import frame_auc, recognition_scores
 from microexp.eval.records import (
     ClipRecord,
     pooled_frames,
     write_frames,
     write_predictions,
 )
+from microexp.eval.scores import frame_auc, recognition_scores
 from microexp.eval.spotting import interval_scores, spot_intervals
 
 log = logging.getLogger(__name__)

@@ -27,13 +27,13 @@ from microexp.eval.metrics import (
     IntervalF1,
     recognition_metrics,
 )
+from microexp.eval.record_scores import scores_from_records  # noqa: F401 (train.py uses it)
 from microexp.eval.records import (
     ClipRecord,
     make_record,
     write_frames,
     write_predictions,
 )
-from microexp.eval.scores import scores_from_records  # noqa: F401 (re-exported for train.py)
 from microexp.eval.spotting import DEFAULT_SPOT, match_intervals
 from microexp.models.joint import JointNet, infer_clip
 from microexp.tasks.base import BaseTask, valid_mean
