@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.colors import hsv_to_rgb
 
 from microexp.eval import plots
-from microexp.eval.metrics import confusion_matrix, recognition_scores, roc_points
+from microexp.eval.scores import confusion_matrix, recognition_scores, roc_points
 from microexp.eval.spotting import (
     Interval,
     clip_prediction,

@@ -1,4 +1,4 @@
-"""The six expression states of the paper's Fig. 2, as DESIGN §5 defines them.
+"""The six expression states of the paper's Fig. 2 and the rule that assigns them.
 
 One rule serves both the ground-truth targets (``microexp.data.targets``) and the states read off a
 predicted intensity curve (``microexp.eval.spotting``), so the two can never disagree.
@@ -12,7 +12,7 @@ import numpy as np
 STATES: tuple[str, ...] = ("neutral", "onset", "onset-apex", "apex", "apex-offset", "offset")
 NEUTRAL, ONSET, ONSET_APEX, APEX, APEX_OFFSET, OFFSET = range(6)
 
-#: Intensity thresholds of DESIGN §5.
+#: Intensity thresholds: below LOW a frame is onset/offset, at or above HIGH it is apex.
 LOW = 1.0 / 3.0
 HIGH = 0.9
 

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.special import softmax
 
 from microexp.baselines.lbp import block_histograms, lbp_codes, n_bins, to_grey
 
@@ -68,14 +69,6 @@ def interval_frames(frame_numbers: Sequence[int], onset: int, offset: int) -> np
     numbers = np.asarray(frame_numbers)
     idx = np.flatnonzero((numbers >= onset) & (numbers <= offset))
     return idx if idx.size else np.arange(numbers.size)
-
-
-def softmax(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of ``(N, C)`` scores (``-inf`` gives probability 0)."""
-    s = np.asarray(scores, np.float64)
-    s = s - s.max(axis=1, keepdims=True)
-    e = np.exp(s)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class LbpTopSvm:
@@ -134,7 +127,7 @@ class LbpTopSvm:
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """Softmax of the decision values: ``(N, num_classes)``, rows summing to 1."""
-        return softmax(self.decision(features))
+        return softmax(self.decision(features), axis=1)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """The class with the largest decision value: ``(N,)``."""

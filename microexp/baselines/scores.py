@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from microexp.baselines import SPOTTING
-from microexp.eval.metrics import frame_auc, recognition_scores
 from microexp.eval.records import ClipRecord, pooled_frames
+from microexp.eval.scores import frame_auc, recognition_scores
 from microexp.eval.spotting import interval_scores
 
 log = logging.getLogger(__name__)

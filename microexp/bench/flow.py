@@ -82,7 +82,7 @@ def bench_flow(
     cv_best = "pool" if rate["pool"] > rate["single"] else "single"
     epe_cv = float(endpoint_error(flows["single"], truth).mean())
     epe_torch = float(endpoint_error(flows["torch"], truth).mean())
-    from microexp.flow.tvl1 import compile_available
+    from microexp.flow.compiled import compile_available
 
     return {
         "pairs": pairs,

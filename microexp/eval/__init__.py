@@ -1,1 +1,1 @@
-"""Evaluation: metrics, spotting, plots, reports and inference."""
+"""Evaluation: scores, spotting, clip records and their CSV files, plots, the LOSO report."""

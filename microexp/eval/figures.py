@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from microexp.eval import plots
-from microexp.eval.metrics import confusion_matrix, roc_points
+from microexp.eval.record_scores import recognised
 from microexp.eval.records import ClipRecord, pooled_frames
-from microexp.eval.scores import recognised
+from microexp.eval.scores import confusion_matrix, roc_points
 
 #: The Fig. 2 panels, in the order they are drawn.
 FIG2_PANELS: tuple[str, ...] = ("best", "median", "worst")
@@ -37,7 +37,7 @@ def fig2_clips(records: Sequence[ClipRecord]) -> dict[str, ClipRecord]:
 def subject_accuracy(records: Sequence[ClipRecord]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Test subjects (sorted), their clip accuracy and the number of clips it is over.
 
-    Only the clips with a true and a predicted class count (:func:`~microexp.eval.scores.
+    Only the clips with a true and a predicted class count (:func:`~microexp.eval.record_scores.
     recognised`, as in the recognition scores); a subject with none has accuracy NaN.
     """
     subjects = sorted({r.subject for r in records})

@@ -1,4 +1,4 @@
-"""Report figures (DESIGN §10) as PNG files, one consistent style.
+"""Report figures as PNG files, one consistent style.
 
 Every function takes plain numpy inputs and an output path, writes the PNG (creating the folder),
 and returns the path. Figures are built with ``matplotlib.figure.Figure`` and the Agg canvas, not
@@ -19,7 +19,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from microexp.eval.metrics import RocCurve
+from microexp.eval.scores import RocCurve
 from microexp.states import STATES
 
 logger = logging.getLogger(__name__)
@@ -79,33 +79,22 @@ def _figure(
 # --------------------------------------------------------------------------- ROC
 
 
-def _trapezoid(x: np.ndarray, y: np.ndarray) -> float:
-    """Area under ``y(x)`` by the trapezoid rule (``np.trapezoid`` needs numpy >= 2)."""
-    return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2.0))
-
-
 def plot_roc(
-    curves: Mapping[str, RocCurve | tuple[np.ndarray, np.ndarray]],
+    curves: Mapping[str, RocCurve],
     path: str | Path,
     *,
     title: str = "Frame-level spotting ROC",
 ) -> Path:
     """One or more ROC curves on one axes, each with its AUC in the legend.
 
-    ``curves`` maps a name (e.g. ``"network"``, ``"LBP"``) to a :class:`RocCurve` or an
-    ``(fpr, tpr)`` pair (its AUC is then the trapezoid area). An undefined curve (empty arrays)
-    is listed as "AUC n/a".
+    ``curves`` maps a name (e.g. ``"network"``, ``"LBP"``) to a :class:`RocCurve`. An undefined
+    curve (empty arrays) is listed as "AUC n/a".
     """
     with _figure(path, (5.0, 4.6)) as fig:
         ax = fig.add_subplot()
         ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label="chance")
         for k, (name, curve) in enumerate(curves.items()):
-            if isinstance(curve, RocCurve):
-                fpr, tpr, auc = curve.fpr, curve.tpr, curve.auc
-            else:
-                fpr = np.asarray(curve[0], dtype=np.float64)
-                tpr = np.asarray(curve[1], dtype=np.float64)
-                auc = _trapezoid(fpr, tpr) if fpr.size > 1 else float("nan")
+            fpr, tpr, auc = curve.fpr, curve.tpr, curve.auc
             color = CURVE_COLORS[k % len(CURVE_COLORS)]
             label = f"{name} (AUC n/a)" if not np.isfinite(auc) else f"{name} (AUC {auc:.2%})"
             if fpr.size == 0:

@@ -86,7 +86,7 @@ def make_record(
     probs: np.ndarray,
     spot: dict | None = None,
 ) -> ClipRecord:
-    """Spot intervals in the predicted intensity and label the clip (DESIGN §10)."""
+    """Spot intervals in the predicted intensity and label the clip."""
     frames = np.asarray(frame_numbers, np.int64)
     y = np.asarray(intensity, np.float64)
     intervals = spot_intervals(y, frames, **(spot or {}))

@@ -97,23 +97,41 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def _peaks(y: np.ndarray, distance: int) -> list[int]:
     """Indices of local maxima, plateau-aware (middle of a flat top), the clip edges included.
 
-    Peaks closer than ``distance`` frames to a higher one are dropped (highest first).
+    Peaks closer than ``distance`` frames to a higher one are dropped (highest first; of equal
+    heights the earlier wins, which ``find_peaks(distance=...)`` does not promise).
     """
+    from scipy.signal import find_peaks  # here: scipy.signal takes seconds to import
+
     if y.size == 0:
         return []
-    change = np.flatnonzero(np.diff(y) != 0) + 1
-    starts = np.concatenate([[0], change])
-    ends = np.concatenate([change, [y.size]]) - 1
-    values = y[starts]
-    before = np.concatenate([[-np.inf], values[:-1]])
-    after = np.concatenate([values[1:], [-np.inf]])
-    is_peak = (values > before) & (values > after)
-    candidates = [(int(s + e) // 2) for s, e in zip(starts[is_peak], ends[is_peak])]
+    candidates, _ = find_peaks(np.pad(y, 1, constant_values=-np.inf))
     kept: list[int] = []
-    for idx in sorted(candidates, key=lambda i: (-y[i], i)):
+    for idx in sorted((int(i) - 1 for i in candidates), key=lambda i: (-y[i], i)):
         if all(abs(idx - k) >= distance for k in kept):
             kept.append(idx)
     return sorted(kept)
+
+
+def _peak_spans(
+    y: np.ndarray, p: float, half_width: int | None, distance: int
+) -> list[tuple[int, int]]:
+    """The MEGC baseline's spans: around each peak at or above ``mean + p * (max - mean)``."""
+    mean, top = float(y.mean()), float(y.max())
+    if top <= mean:
+        logger.debug("spot_intervals: flat curve, no peaks")
+        return []
+    level = mean + p * (top - mean)
+    above = y >= level
+    runs = _runs(above)
+    spans = []
+    for idx in _peaks(y, distance):
+        if not above[idx]:
+            continue
+        if half_width is not None:
+            spans.append((max(idx - half_width, 0), min(idx + half_width, y.size - 1)))
+        else:
+            spans.append(next(r for r in runs if r[0] <= idx <= r[1]))
+    return sorted(set(spans))
 
 
 def spot_intervals(
@@ -159,22 +177,7 @@ def spot_intervals(
     if method == "threshold":
         spans = _runs(y >= threshold)
     elif method == "peak":
-        mean, top = float(y.mean()), float(y.max())
-        if top <= mean:
-            logger.debug("spot_intervals: flat curve, no peaks")
-            return []
-        level = mean + p * (top - mean)
-        above = y >= level
-        runs = _runs(above)
-        spans = []
-        for idx in _peaks(y, distance):
-            if not above[idx]:
-                continue
-            if half_width is not None:
-                spans.append((max(idx - half_width, 0), min(idx + half_width, y.size - 1)))
-            else:
-                spans.append(next(r for r in runs if r[0] <= idx <= r[1]))
-        spans = sorted(set(spans))
+        spans = _peak_spans(y, p, half_width, distance)
     else:
         raise ValueError(f"method must be 'threshold' or 'peak', got {method!r}")
 
@@ -275,7 +278,7 @@ def intensity_states(
 
     A frame is inside when it lies in one of ``intervals``; it is rising when it comes before
     that interval's peak frame (``Interval.peak``, else the first maximum of ``intensity`` inside
-    the interval). The state rule itself is :func:`microexp.states.classify_states` (DESIGN §5).
+    the interval). The state rule itself is :func:`microexp.states.classify_states`.
     Where intervals overlap, the later-starting one decides ``rising``. Returns ``(T,)`` int64.
     """
     y = np.asarray(intensity, dtype=np.float64).reshape(-1)
@@ -310,7 +313,7 @@ def clip_prediction(
     intervals: Sequence[Interval],
     frame_numbers: Sequence[int] | np.ndarray,
 ) -> ClipPrediction:
-    """Clip label from per-frame class probabilities (DESIGN §10).
+    """Clip label from per-frame class probabilities.
 
     ``probs`` is ``(T, C)``. The clip's probabilities are their mean over the frames of the
     highest-scoring predicted interval (the spotted expression); with no interval, or one that

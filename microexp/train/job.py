@@ -166,7 +166,7 @@ def _exact_scores(model: Any) -> dict[str, Any] | None:
     records = getattr(model, "records", None)
     if not records:
         return None
-    from microexp.eval.scores import scores_from_records
+    from microexp.eval.record_scores import scores_from_records
 
     return scores_from_records(records, len(model.class_names))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from microexp.baselines.lbptop_svm import LbpTopSvm, interval_frames, lbp_top, softmax
+from microexp.baselines.lbptop_svm import LbpTopSvm, interval_frames, lbp_top
 
 
 def test_lbp_top_shape_and_normalisation() -> None:
@@ -44,8 +44,13 @@ def test_interval_frames() -> None:
     np.testing.assert_array_equal(interval_frames([10, 11], 50, 60), [0, 1])  # none: all
 
 
-def test_softmax_rows() -> None:
-    p = softmax(np.array([[0.0, 0.0, -np.inf], [1.0, 3.0, 2.0]]))
+def test_probabilities_are_a_softmax_of_the_decision_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    svm = LbpTopSvm(3)
+    decision = np.array([[0.0, 0.0, -np.inf], [1.0, 3.0, 2.0]])
+    monkeypatch.setattr(svm, "decision", lambda features: decision)
+    p = svm.predict_proba(np.zeros((2, 4)))
     np.testing.assert_allclose(p.sum(1), 1.0)
     np.testing.assert_allclose(p[0], [0.5, 0.5, 0.0])
     assert np.argmax(p[1]) == 1

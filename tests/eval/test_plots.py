@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from microexp.eval import plots
-from microexp.eval.metrics import roc_points
+from microexp.eval.scores import roc_points
 from microexp.eval.spotting import intensity_states, spot_intervals
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -35,7 +35,6 @@ def test_roc_plot(tmp_path: Path) -> None:
     curves = {
         "network": roc_points(labels + rng.normal(0, 0.5, 500), labels),
         "LBP": roc_points(labels + rng.normal(0, 1.0, 500), labels),
-        "pair": (np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.8, 1.0])),
         "undefined": roc_points(np.zeros(4), np.zeros(4)),
     }
     out = plots.plot_roc(curves, tmp_path / "sub" / "roc.png")

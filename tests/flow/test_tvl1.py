@@ -1,4 +1,4 @@
-"""The torch TV-L1: its building blocks against OpenCV's, and the whole against known motion."""
+"""The torch TV-L1 solver as a whole: against known motion, OpenCV's flow and itself batched."""
 
 from __future__ import annotations
 
@@ -9,94 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from microexp.flow import TVL1Params, clip_flow, compute_flow
+from microexp.flow import clip_flow, compute_flow
 from microexp.flow.synthetic import endpoint_error, make_pairs
-from microexp.flow.tvl1 import (
-    TorchTVL1,
-    _centred_gradient,
-    _warp,
-    compile_available,
-    pyramid_sizes,
-    resize_linear,
-    warp_canvas,
-)
+from microexp.flow.tvl1 import TorchTVL1
 
 
-# --------------------------------------------------------------------------- building blocks
-def test_resize_matches_opencv_both_ways() -> None:
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 255, (64, 57)).astype(np.float32)
-    # pyramid step: cv2.resize(..., fx=0.8, fy=0.8)
-    ref = cv2.resize(x, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_LINEAR)
-    got = resize_linear(torch.from_numpy(x)[None], ref.shape, (1 / 0.8, 1 / 0.8))[0]
-    np.testing.assert_allclose(got.numpy(), ref, atol=2e-3)
-    # flow upsampling: cv2.resize(..., dsize)
-    small = rng.normal(size=(33, 26)).astype(np.float32)
-    ref = cv2.resize(small, (33, 41), interpolation=cv2.INTER_LINEAR)
-    got = resize_linear(torch.from_numpy(small)[None], (41, 33))[0]
-    np.testing.assert_allclose(got.numpy(), ref, atol=1e-5)
-
-
-def test_pyramid_sizes_like_opencv() -> None:
-    p = TVL1Params()
-    assert pyramid_sizes(64, 64, p) == [(64, 64), (51, 51), (41, 41), (33, 33), (26, 26)]
-    # levels under 16 px are dropped
-    assert pyramid_sizes(32, 32, p) == [(32, 32), (26, 26), (21, 21), (17, 17)]
-    assert pyramid_sizes(40, 20, p) == [(40, 20), (32, 16)]
-    assert pyramid_sizes(64, 64, TVL1Params(nscales=1)) == [(64, 64)]
-
-
-def _opencv_centred_gradient(src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """centeredGradient of tvl1flow.cpp, written out."""
-    dx, dy = np.zeros_like(src), np.zeros_like(src)
-    dx[:, 1:-1] = 0.5 * (src[:, 2:] - src[:, :-2])
-    dx[:, 0] = 0.5 * (src[:, 1] - src[:, 0])
-    dx[:, -1] = 0.5 * (src[:, -1] - src[:, -2])
-    dy[1:-1] = 0.5 * (src[2:] - src[:-2])
-    dy[0] = 0.5 * (src[1] - src[0])
-    dy[-1] = 0.5 * (src[-1] - src[-2])
-    return dx, dy
-
-
-def test_centred_gradient() -> None:
-    src = np.random.default_rng(1).uniform(0, 255, (9, 12)).astype(np.float32)
-    dx, dy = _centred_gradient(torch.from_numpy(src)[None])
-    rx, ry = _opencv_centred_gradient(src)
-    np.testing.assert_allclose(dx[0].numpy(), rx, atol=1e-4)
-    np.testing.assert_allclose(dy[0].numpy(), ry, atol=1e-4)
-
-
-def test_warp_is_cubic_remap_with_zero_border() -> None:
-    rng = np.random.default_rng(2)
-    h, w = 26, 33
-    img = rng.uniform(0, 255, (3, h, w)).astype(np.float32)
-    u = rng.normal(scale=2.0, size=(2, h, w)).astype(np.float32)
-    i0 = np.zeros((h, w), np.float32)
-    ix, iy, ig, rc = _warp(
-        warp_canvas(torch.from_numpy(img)[None]),
-        torch.from_numpy(i0)[None],
-        torch.from_numpy(u[0])[None],
-        torch.from_numpy(u[1])[None],
-    )
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    remap = [cv2.remap(c, xs + u[0], ys + u[1], cv2.INTER_CUBIC) for c in img]
-    np.testing.assert_allclose(ix[0].numpy(), remap[1], atol=2e-3)
-    np.testing.assert_allclose(iy[0].numpy(), remap[2], atol=2e-3)
-    # rho_c = I1w - I1wx * u1 - I1wy * u2 - I0
-    rho = remap[0] - remap[1] * u[0] - remap[2] * u[1]
-    np.testing.assert_allclose(rc[0].numpy(), rho, atol=2e-2)
-    grad = remap[1] ** 2 + remap[2] ** 2
-    inv = np.where(grad > 1.2e-7, 1 / np.maximum(grad, 1.2e-7), 0)
-    np.testing.assert_allclose(ig[0].numpy(), inv, rtol=1e-3)
-    # whole-pixel displacements sample exactly (zero flow gives back the image itself)
-    z = torch.zeros(1, h, w)
-    shift = torch.full((1, h, w), 2.0)
-    ix, iy, _, rc = _warp(warp_canvas(torch.from_numpy(img)[None]), torch.zeros(1, h, w), z, shift)
-    assert torch.equal(ix[0, : h - 2], torch.from_numpy(img[1, 2:]))
-    assert torch.equal(ix[0, h - 2 :], torch.zeros(2, w))
-
-
-# --------------------------------------------------------------------------- the whole
 def test_recovers_subpixel_motion(subpixel_pairs: tuple[torch.Tensor, ...]) -> None:
     prev, nxt, truth = subpixel_pairs
     flow = compute_flow(prev, nxt, "torch", "cpu", workers=1)
@@ -206,33 +123,6 @@ def test_clip_flow_and_errors() -> None:
     with pytest.raises(TypeError):
         compute_flow(prev, nxt, "torch", "cpu", workers=1, lamda=0.1)
     assert compute_flow(prev[:0], nxt[:0], "torch", "cpu", workers=1).shape == (0, 2, 32, 32)
-
-
-def test_compile_failure_falls_back_to_eager(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    def broken(fn, **kwargs):  # noqa: ANN001, ANN202
-        def run(*args):  # noqa: ANN002, ANN202
-            raise RuntimeError("no compiler here")
-
-        return run
-
-    monkeypatch.setattr(torch, "compile", broken)
-    prev, nxt, _ = make_pairs(1, 32, seed=4)
-    eng = TorchTVL1(device="cpu", compile=True)
-    with caplog.at_level(logging.WARNING, logger="microexp.flow.tvl1"):
-        flow = eng(prev[:, 0].float(), nxt[:, 0].float())
-    assert torch.isfinite(flow).all()
-    assert "using eager mode" in caplog.text
-    ref = TorchTVL1(device="cpu", compile=False)(prev[:, 0].float(), nxt[:, 0].float())
-    torch.testing.assert_close(flow, ref)
-
-
-def test_compile_switch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MICROEXP_FLOW_COMPILE", "0")
-    assert not compile_available("cpu")
-    monkeypatch.setenv("MICROEXP_FLOW_COMPILE", "1")
-    assert compile_available("cpu")
 
 
 def test_stats_count_the_work(pairs: tuple[torch.Tensor, ...]) -> None:

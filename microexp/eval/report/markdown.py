@@ -1,0 +1,224 @@
+"""``report.md``: the warnings, the paper's tables, each method's pooled, per-fold and
+per-subject numbers with its figures, and the runs that were listed apart or skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from microexp.eval.report.contents import FOLD_SCORES, GroupReport, Report, is_number
+from microexp.eval.report.paper_tables import (
+    OURS_LABEL,
+    PUBLISHED_LABEL,
+    TABLE1_TITLE,
+    TABLE2_TITLE,
+)
+from microexp.eval.report.tables import table_rows
+
+
+def pct(value: Any, digits: int = 2) -> str:
+    """``value`` in percent, or ``n/a`` when it is not a finite number."""
+    return f"{100 * value:.{digits}f}%" if is_number(value) else "n/a"
+
+
+def _mean_std(stats: dict[str, Any] | None) -> str:
+    if not stats or not stats.get("n"):
+        return "n/a"
+    return f"{100 * stats['mean']:.2f} ± {100 * stats['std']:.2f}% ({stats['n']} folds)"
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def relative(path: Path, out: Path) -> str:
+    """``path`` relative to the report folder ``out`` (as written in the report's links)."""
+    try:
+        return path.relative_to(out).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _published_note(report: Report) -> str:
+    datas = []
+    for g in report.groups.values():
+        prints = sorted({str(r.metrics.get("data/fingerprint")) for r in g.runs})
+        subjects = sorted({r.metrics.get("data/subjects") for r in g.runs} - {None})
+        datas.append(
+            f"{g.name}: {g.pooled['clips']} test clips of {'/'.join(map(str, subjects)) or '?'} "
+            f"subjects, split {g.split}, {len(g.runs)} fold(s), data fingerprint "
+            f"{', '.join(prints)}"
+        )
+    return (
+        f"*{PUBLISHED_LABEL}*: the paper's numbers as printed (CASME II, its own protocol); they "
+        f"are not ours. *{OURS_LABEL}*: recomputed here from the runs' predictions, pooled over "
+        "all folds (per-fold mean ± std beside), on "
+        + "; ".join(datas)
+        + ". Different data or protocol: compare with care."
+    )
+
+
+def _header(report: Report) -> list[str]:
+    lines = [
+        "# LOSO report",
+        "",
+        f"Runs: {', '.join(f'`{r}`' for r in report.roots)} — created {report.created} by "
+        "`python -m microexp.eval.report`.",
+        "Every score is recomputed from the runs' `predictions.csv` and `frames.csv`. *Pooled*: "
+        "over all clips (recognition) or all frames (AUC) of all folds, interval F1 with TP/FP/FN "
+        "summed over all clips; *per-fold*: mean ± standard deviation (ddof 0) over the folds.",
+        "",
+        "## Warnings",
+        "",
+    ]
+    return lines + ([f"- ⚠ {w}" for w in report.warnings] or ["None."])
+
+
+def _paper_tables(report: Report) -> list[str]:
+    lines: list[str] = []
+    for which, title, metric in ((1, TABLE1_TITLE, "AUC"), (2, TABLE2_TITLE, "Accuracy")):
+        lines += ["", f"## Table {which} (paper layout): {title}", ""]
+        rows = []
+        for row in table_rows(report, which):
+            pub = f"{row['published']:.2f}%" if row["published"] is not None else "—"
+            if row.get("ours") is None:
+                ours, spread = row.get("why", "—"), ""
+            else:
+                ours = pct(row["ours"])
+                spread = _mean_std(
+                    {"mean": row["ours_mean"], "std": row["ours_std"], "n": row["folds"]}
+                )
+            rows.append([row["method"], pub, ours, spread])
+        lines += _md_table(
+            [
+                "Technique" if which == 1 else "Methods",
+                f"{metric}, {PUBLISHED_LABEL}",
+                f"{metric}, {OURS_LABEL}, pooled",
+                f"{metric}, {OURS_LABEL}, per-fold mean ± std",
+            ],
+            rows,
+        )
+    return lines + ["", _published_note(report)]
+
+
+def _group_intro(g: GroupReport) -> list[str]:
+    lines = ["", f"## {g.method.row}: `{g.name}`", "", f"{g.method.description}.", ""]
+    lines += [
+        f"- Split `{g.split}`, {len(g.runs)} fold(s), {g.pooled['clips']} test clips"
+        + (f", {g.pooled['frames']} frames" if g.spotting else "")
+        + f"; classes: {', '.join(g.classes)}.",
+        f"- Numbers come from: {g.selection}.",
+    ]
+    if g.left_out:
+        lines.append(f"- Left out: {', '.join(str(r.path) for r in g.left_out)}.")
+    lines += [f"- Note: {n}" for n in g.notes]
+    return lines + [f"- ⚠ {w}" for w in g.warnings]
+
+
+def _pooled_table(g: GroupReport) -> list[str]:
+    rows = []
+    for key, name in FOLD_SCORES.items():
+        if key not in g.per_fold:
+            continue
+        extra = ""
+        if key == "spot_f1":
+            p = g.pooled
+            extra = f" (TP {p['spot_tp']}, FP {p['spot_fp']}, FN {p['spot_fn']})"
+        rows.append([name, pct(g.pooled[key]) + extra, _mean_std(g.per_fold[key])])
+    return ["", "### Pooled over all folds", ""] + _md_table(
+        ["Metric", "pooled", "per-fold mean ± std"], rows
+    )
+
+
+def _fold_table(g: GroupReport) -> list[str]:
+    cols = [k for k in FOLD_SCORES if k in g.per_fold]
+    rows = [
+        [
+            f["fold"] if f["fold"] is not None else "—",
+            ", ".join(f["test_subjects"]),
+            f["scores"]["clips"],
+            *[pct(f["scores"][k]) for k in cols],
+            f["epochs"] if f["epochs"] is not None else "—",
+            f["selected"] or "—",
+            f["seconds"] if f["seconds"] is not None else "—",
+        ]
+        for f in g.folds
+    ]
+    header = ["fold", "test subjects", "clips", *[FOLD_SCORES[k] for k in cols]]
+    return ["", "### Per fold", ""] + _md_table([*header, "epochs", "selected", "seconds"], rows)
+
+
+def _subject_table(g: GroupReport) -> list[str]:
+    rows = [
+        [
+            s["subject"],
+            ", ".join(s["folds"]),
+            s["clips"],
+            pct(s["accuracy"]) if g.recognition else "—",
+            pct(s["auc"]) if g.spotting else "—",
+            pct(s["spot_f1"]) if g.spotting else "—",
+        ]
+        for s in g.subjects
+    ]
+    return ["", "### Per subject", ""] + _md_table(
+        ["subject", "fold(s)", "clips", "accuracy", "frame AUC", "interval F1"], rows
+    )
+
+
+def _group_section(g: GroupReport, out: Path) -> list[str]:
+    lines = _group_intro(g) + _pooled_table(g) + _fold_table(g) + _subject_table(g)
+    if g.confusion is not None:
+        lines += ["", "### Confusion matrix (rows true, columns predicted)", ""]
+        lines += _md_table(
+            ["true \\ predicted", *g.classes],
+            [[c, *map(int, g.confusion[i])] for i, c in enumerate(g.classes)],
+        )
+    if g.plots:
+        lines += ["", "### Figures", ""]
+        for name, path in g.plots.items():
+            lines += [f"![{name}]({relative(path, out)})", ""]
+    return lines
+
+
+def _apart(report: Report) -> list[str]:
+    """The backbone stage runs and the skipped files."""
+    lines: list[str] = []
+    if report.stage_runs:
+        lines += [
+            "",
+            "## Backbone stage runs (not pooled)",
+            "",
+            "Spatial/temporal stage runs found inside the joint runs: they train the backbones "
+            "and have no clip predictions; listed here, never mixed into the numbers above.",
+            "",
+        ]
+        rows = []
+        for s in report.stage_runs:
+            tests = ", ".join(
+                f"{k} {v:.4f}"
+                for k, v in s.metrics.items()
+                if k.startswith("test/") and is_number(v)
+            )
+            rows.append(
+                [f"`{s.path}`", s.metrics.get("stage"), s.metrics.get("fold"), tests or "—"]
+            )
+        lines += _md_table(["run", "stage", "fold", "test metrics"], rows)
+    if report.skipped:
+        lines += ["", "## Skipped files", ""]
+        lines += [f"- `{s.path}`: {s.reason}" for s in report.skipped]
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    """``report.md``."""
+    lines = _header(report) + _paper_tables(report)
+    for g in report.groups.values():
+        lines += _group_section(g, report.out)
+    if report.plots:
+        lines += ["", "## All methods", ""]
+        for name, path in report.plots.items():
+            lines += [f"![{name}]({relative(path, report.out)})", ""]
+    return "\n".join(lines + _apart(report)) + "\n"
