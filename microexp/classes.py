@@ -56,6 +56,7 @@ MEGC2019_GROUPS: dict[str, tuple[str, ...]] = {
     "surprise": ("surprise",),
 }
 
+
 @dataclass(frozen=True)
 class Protocol:
     """A class list and the emotions that each class takes (an emotion not listed is not part

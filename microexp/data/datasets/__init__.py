@@ -30,6 +30,14 @@ class ReaderEntry:
 
 READERS: dict[str, ReaderEntry] = {
     "casme2": ReaderEntry("CASME II", "microexp.data.datasets.casme2:load_casme2"),
+    "samm": ReaderEntry("SAMM", "microexp.data.datasets.samm:load_samm"),
+    "smic": ReaderEntry("SMIC-HS", "microexp.data.datasets.smic:load_smic"),
+    "casme": ReaderEntry("CASME", "microexp.data.datasets.casme:load_casme"),
+    "casme3": ReaderEntry("CAS(ME)^3 part A", "microexp.data.datasets.casme3:load_casme3"),
+    "composite": ReaderEntry(
+        "MEGC 2019 composite (CASME II + SAMM + SMIC-HS)",
+        "microexp.data.datasets.composite:load_composite",
+    ),
 }
 
 

@@ -1,6 +1,9 @@
 """Summarise a release with its registered reader: a readable table, or one JSON object.
 
-python -m microexp.data.datasets NAME ROOT [--json] [--protocol 5|7] [--tree ...] [--sheet ...]
+python -m microexp.data.datasets NAME ROOT [--json] [--protocol P] [--tree ...] [--sheet ...]
+
+``--protocol`` takes one of the dataset's protocols (:mod:`microexp.classes`); its first is the
+default.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from microexp.classes import dataset_protocols
 from microexp.data.datasets import READERS, read_clips
 from microexp.data.records import ClipSet, DataFormatError
 
@@ -54,14 +58,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("name", choices=sorted(READERS), help="registered reader")
     parser.add_argument("root", type=Path, help="dataset folder (annotations + frame tree)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--protocol", default="5", choices=["5", "7"], help="class protocol")
+    parser.add_argument(
+        "--protocol", default=None, help="class protocol (default: the dataset's first)"
+    )
     parser.add_argument("--tree", default="auto", help="auto | cropped | raw | folder name")
     parser.add_argument("--sheet", type=Path, default=None, help="annotation sheet, if elsewhere")
     args = parser.parse_args(argv)
-    try:
-        ds = read_clips(
-            args.name, args.root, protocol=args.protocol, tree=args.tree, sheet=args.sheet
+    known = dataset_protocols(args.name)
+    protocol = known[0] if args.protocol is None else args.protocol
+    if protocol not in known:
+        parser.error(
+            f"argument --protocol: {protocol!r} is not a protocol of {args.name} "
+            f"(choose from {', '.join(known)})"
         )
+    try:
+        ds = read_clips(args.name, args.root, protocol=protocol, tree=args.tree, sheet=args.sheet)
     except DataFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -51,6 +51,9 @@ def find_frames_tree(
     if not found:
         shown = ", ".join(n + "/" for n in wanted if n != ".")
         raise error(f"no frame tree under {root}: expected one of {shown}")
+    # a folder found together with one inside it (SMIC_all_cropped, SMIC_all_cropped/HS) is
+    # the same tree
+    found = [n for n in found if not any(f.startswith(n + "/") for f in found)]
     name = found[0]
     if len(found) > 1:
         notes.append(f"using frames from {name}/ (also present: {', '.join(found[1:])})")

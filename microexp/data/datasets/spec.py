@@ -38,10 +38,17 @@ class SheetRelease:
     find_tree: TreeFinder | None = None  # instead of ``trees`` (e.g. sections to merge)
 
     def protocol(self, protocol: str) -> tuple[str, Protocol]:
-        """The protocol's name (``"5-class"`` -> ``"5"``) and classes; the release's error
-        naming the known protocols when it has no such protocol."""
-        name = str(protocol).split("-")[0]
-        try:
-            return name, protocol_of(self.name, name)
-        except ValueError as exc:
-            raise self.error(str(exc)) from None
+        """See :func:`resolve_protocol`."""
+        return resolve_protocol(self.name, protocol, self.error)
+
+
+def resolve_protocol(
+    dataset: str, protocol: str, error: type[DataFormatError]
+) -> tuple[str, Protocol]:
+    """The protocol's name (``"5-class"`` -> ``"5"``) and classes for ``dataset``; ``error``
+    naming the known protocols when the dataset has no such protocol."""
+    name = str(protocol).split("-")[0]
+    try:
+        return name, protocol_of(dataset, name)
+    except ValueError as exc:
+        raise error(str(exc)) from None

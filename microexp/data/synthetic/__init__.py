@@ -11,6 +11,9 @@ Generation is seeded and byte-reproducible::
     OUT/masks/subNN/EPxx_yy[f].png             ground-truth moving regions (tests only)
     OUT/preview.png                            onset, apex and amplified difference of a few clips
     OUT/synthetic.json                         the generator's parameters
+
+The other releases (SAMM, SMIC-HS, CASME, CAS(ME)^3 and the MEGC 2019 composite) have their own
+writers on the same face, motion and render code: see :mod:`microexp.data.synthetic.releases`.
 """
 
 from microexp.data.synthetic.generator import generate, plan

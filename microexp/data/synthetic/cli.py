@@ -1,6 +1,9 @@
-"""Write a synthetic CASME II from the command line; prints the generator's summary as JSON.
+"""Write a synthetic release from the command line; prints the generator's summary as JSON.
 
-python -m microexp.data.synthetic OUT [--subjects N] [--clips M] [--seed S]
+python -m microexp.data.synthetic OUT [--layout casme2|samm|smic|casme|casme3|composite]
+    [--subjects N] [--clips M] [--seed S] [--trees cropped|raw|both (casme2)] [--workers W]
+
+Sizes left out take the layout's defaults (CASME II: 26 subjects x 10 clips; the others small).
 """
 
 from __future__ import annotations
@@ -12,32 +15,32 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from microexp.data.synthetic.generator import generate
+from microexp.data.synthetic.releases import GENERATORS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(
         prog="python -m microexp.data.synthetic",
-        description="Write a synthetic CASME II in the real on-disk layout.",
+        description="Write a synthetic release in its real on-disk layout.",
     )
     parser.add_argument("out", type=Path, help="destination folder (empty or absent)")
-    parser.add_argument("--subjects", type=int, default=26)
-    parser.add_argument("--clips", type=int, default=10, help="clips per subject")
+    parser.add_argument("--layout", default="casme2", choices=list(GENERATORS))
+    parser.add_argument("--subjects", type=int, default=None)
+    parser.add_argument("--clips", type=int, default=None, help="clips per subject")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--trees", default="cropped", choices=["cropped", "raw", "both"])
+    parser.add_argument("--trees", default=None, choices=["cropped", "raw", "both"])
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
+    if args.trees is not None and args.layout != "casme2":
+        parser.error("--trees applies to the casme2 layout only")
+    options: dict = {"seed": args.seed, "workers": args.workers}
+    if args.layout == "casme2":
+        options.update(subjects=26, clips=10, trees=args.trees or "cropped")
+    options.update({k: v for k in ("subjects", "clips") if (v := getattr(args, k)) is not None})
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        summary = generate(
-            args.out,
-            subjects=args.subjects,
-            clips=args.clips,
-            seed=args.seed,
-            trees=args.trees,
-            workers=args.workers,
-        )
+        summary = GENERATORS[args.layout](args.out, **options)
     except (FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
