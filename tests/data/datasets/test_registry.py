@@ -22,3 +22,10 @@ def test_unknown_dataset_names_the_known_ones() -> None:
 def test_read_clips_reads_the_synthetic_layout(tiny_dataset: Path) -> None:
     ds = read_clips("casme2", tiny_dataset)
     assert len(ds.clips) == 15 and not ds.skipped
+
+
+def test_every_new_reader_reads_its_synthetic_layout(layouts: dict[str, Path]) -> None:
+    for name, root in layouts.items():
+        ds = read_clips(name, root)
+        assert ds.clips and {c.dataset for c in ds.clips} <= {name, "casme2", "samm", "smic"}
+        assert READERS[name].kind == "clips"
