@@ -81,14 +81,10 @@ def load_smic(
             passed_over.append(sub.name)
             continue
         for folder, emotion in _class_folders(sub, passed_over, skipped, subject):
-            label = classes.label(emotion)
+            label = classes.classes.index(emotion)  # the protocol is the class folders
             for clip_dir in sorted(folder.iterdir(), key=lambda p: natural_key(p.name)):
                 if not clip_dir.is_dir():
                     passed_over.append(f"{sub.name}/{folder.name}/{clip_dir.name}")
-                    continue
-                if label is None:
-                    reason = f"emotion '{emotion}' is not in the {name}-class protocol"
-                    skipped.append(Skip(subject, clip_dir.name, reason))
                     continue
                 item = _clip(subject, clip_dir, emotion, label)
                 (clips if isinstance(item, Clip) else skipped).append(item)
