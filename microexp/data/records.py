@@ -78,8 +78,10 @@ class ClipSet:
         return natural_sorted({c.subject for c in self.clips})
 
     def per_class(self) -> dict[str, int]:
-        """Number of usable clips per class name (every class listed, zeros included)."""
-        counts = Counter(c.emotion for c in self.clips)
+        """Number of usable clips per class name (every class listed, zeros included).
+
+        Counted by label: a class may gather several emotions (negative = disgust, anger...)."""
+        counts = Counter(self.classes[c.label] for c in self.clips if c.label is not None)
         return {name: counts.get(name, 0) for name in self.classes}
 
     def fingerprint(self) -> str:

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from microexp.data.datasets.casme2 import CASME2FormatError, load_casme2
-from microexp.data.datasets.casme2.sheet import read_coding_sheet
+from microexp.data.datasets.casme2 import COLUMNS, CASME2FormatError, load_casme2
+from microexp.data.datasets.sheets import read_sheet
 from tests.data.datasets.casme_fixture import HEADER, write_frames
 
 SHEET = "CASME2-coding-20140508.xlsx"
@@ -206,7 +206,7 @@ def _check(root: Path) -> None:
         assert SHEET in str(exc), str(exc)
         event(f"error:{str(exc).split(SHEET, 1)[1][:40]}")
         return
-    rows = read_coding_sheet(sheet)
+    rows = read_sheet(sheet, COLUMNS, error=CASME2FormatError)
     row_skips = [s for s in ds.skipped if s.reason != NO_ROW]
     assert len(ds.clips) + len(row_skips) == len(rows), (ds.clips, ds.skipped, rows)
     claimed = {(c.subject, c.episode) for c in ds.clips}

@@ -36,6 +36,14 @@ READERS: dict[str, ReaderEntry] = {
     "samm_lv": ReaderEntry(
         "SAMM long videos", "microexp.data.datasets.samm_lv:load_samm_lv", kind="videos"
     ),
+    "samm": ReaderEntry("SAMM", "microexp.data.datasets.samm:load_samm"),
+    "smic": ReaderEntry("SMIC-HS", "microexp.data.datasets.smic:load_smic"),
+    "casme": ReaderEntry("CASME", "microexp.data.datasets.casme:load_casme"),
+    "casme3": ReaderEntry("CAS(ME)^3 part A", "microexp.data.datasets.casme3:load_casme3"),
+    "composite": ReaderEntry(
+        "MEGC 2019 composite (CASME II + SAMM + SMIC-HS)",
+        "microexp.data.datasets.composite:load_composite",
+    ),
 }
 
 

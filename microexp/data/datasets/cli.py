@@ -1,8 +1,9 @@
 """Summarise a release with its registered reader: a readable table, or one JSON object.
 
-python -m microexp.data.datasets NAME ROOT [--json] [--protocol 5|7] [--tree ...] [--sheet ...]
+python -m microexp.data.datasets NAME ROOT [--json] [--protocol P] [--tree ...] [--sheet ...]
 
-``--protocol`` applies to short-clip releases only.
+``--protocol`` takes one of the dataset's protocols (:mod:`microexp.classes`); its first is the
+default; it applies to short-clip releases only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from microexp.classes import dataset_protocols
 from microexp.data.datasets import READERS, read_clips, read_videos
 from microexp.data.records import EXPRESSION_KINDS, ClipSet, DataFormatError, Skip, VideoSet
 
@@ -87,6 +89,18 @@ def _print_skips_and_notes(
         console.print(f"  note: {note}")
 
 
+def _protocol(parser: argparse.ArgumentParser, name: str, protocol: str | None) -> str:
+    """``protocol``, or the dataset's default; a usage error when the dataset has no such one."""
+    known = dataset_protocols(name)
+    chosen = known[0] if protocol is None else protocol
+    if chosen not in known:
+        parser.error(
+            f"argument --protocol: {chosen!r} is not a protocol of {name} "
+            f"(choose from {', '.join(known)})"
+        )
+    return chosen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point: summarise a release; exit 2 with ``error:`` when it cannot be read."""
     parser = argparse.ArgumentParser(
@@ -97,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("root", type=Path, help="dataset folder (annotations + frame tree)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--protocol", default="5", choices=["5", "7"], help="class protocol (clips)"
+        "--protocol", default=None, help="class protocol (default: the dataset's first)"
     )
     parser.add_argument("--tree", default="auto", help="auto | cropped | raw | folder name")
     parser.add_argument("--sheet", type=Path, default=None, help="annotation sheet, if elsewhere")
@@ -105,12 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     entry = READERS[args.name]
     try:
         if entry.kind == "videos":
+            if args.protocol is not None:
+                parser.error(f"--protocol applies to short-clip releases, not {args.name}")
             ds: ClipSet | VideoSet = read_videos(
                 args.name, args.root, tree=args.tree, sheet=args.sheet
             )
         else:
+            protocol = _protocol(parser, args.name, args.protocol)
             ds = read_clips(
-                args.name, args.root, protocol=args.protocol, tree=args.tree, sheet=args.sheet
+                args.name, args.root, protocol=protocol, tree=args.tree, sheet=args.sheet
             )
     except DataFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from microexp.data.datasets.casme2.tree import few
+from microexp.data.datasets.folders import few
 from microexp.data.frames import IMAGE_SUFFIXES, natural_key
 from microexp.data.records import DataFormatError, Expression, Skip, Video
 

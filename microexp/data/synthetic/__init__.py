@@ -15,6 +15,9 @@ Generation is seeded and byte-reproducible::
 ``generate_videos`` writes long videos (the MEGC spotting task) in the CAS(ME)^2 or SAMM
 long-videos layout: a few minutes per video of a face with micro- and macro-expressions among
 blinks, slow head motion and talking, the release's workbook and quirks, and the plan beside it.
+
+The other releases (SAMM, SMIC-HS, CASME, CAS(ME)^3 and the MEGC 2019 composite) have their own
+writers on the same face, motion and render code: see :mod:`microexp.data.synthetic.releases`.
 """
 
 from microexp.data.synthetic.generator import generate, plan

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from microexp.data.synthetic.layout import normalise_xlsx
 from microexp.data.synthetic.long_layout import SheetRows, VideoLayout, VideoNames
 from microexp.data.synthetic.long_plan import NO_ROWS, OFFSET_UNKNOWN, ReleaseStats, VideoPlan
+from microexp.data.synthetic.workbook import save_workbook
 
 #: The release: 57 micro among 357 expressions in 141 minutes of video; sheet emotions.
 STATS = ReleaseStats(
@@ -102,8 +102,7 @@ def write_workbook(path: Path, plans: Sequence[VideoPlan]) -> SheetRows:
     rule2 = wb.create_sheet("naming rule2")
     for name, code, _ in STIMULI:
         rule2.append([code, name])
-    wb.save(path)
-    normalise_xlsx(path)
+    save_workbook(wb, path)
     return rows
 
 

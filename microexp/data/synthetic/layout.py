@@ -3,9 +3,6 @@ masks, the coding sheet (byte-reproducible .xlsx) and the preview contact sheet.
 
 from __future__ import annotations
 
-import os
-import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +12,7 @@ import numpy as np
 from microexp.data.synthetic.face import FaceParams
 from microexp.data.synthetic.motion import Distractors
 from microexp.data.synthetic.render import ClipSpec, render_clip
+from microexp.data.synthetic.workbook import save_workbook
 
 SHEET_NAME = "CASME2-coding-20140508.xlsx"
 CROPPED_DIR = "Cropped"
@@ -107,24 +105,7 @@ def write_coding_sheet(path: Path, specs: Sequence[ClipSpec]) -> None:
                 spec.emotion,
             ]
         )
-    wb.save(path)
-    normalise_xlsx(path)
-
-
-def normalise_xlsx(path: Path) -> None:
-    """Fix the zip timestamps and document dates so the same data gives the same bytes."""
-    stamp = "2014-05-08T00:00:00Z"
-    with zipfile.ZipFile(path) as zin:
-        items = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in items:
-            if name == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", stamp.encode(), data)
-            info = zipfile.ZipInfo(name, date_time=(2014, 5, 8, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, data)
-    os.replace(tmp, path)
+    save_workbook(wb, path)
 
 
 def write_preview(path: Path, rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> None:

@@ -131,14 +131,15 @@ def intensity_curve(numbers: np.ndarray, onset: int, apex: int, offset: int) -> 
 
 
 def blink_curve(n: int, rng: np.random.Generator, probability: float = 0.45) -> np.ndarray:
-    """Eye openness per frame: 1, or one fast blink (0 = closed) at a random time."""
+    """Eye openness per frame: 1, or one fast blink (0 = closed) at a random time (cut short
+    at the clip's end when the clip is shorter than the blink)."""
     openness = np.ones(n, np.float32)
     draw = rng.random()
     length = int(rng.integers(12, 22))
     start = int(rng.integers(0, max(1, n - length)))
     if draw < probability:
         t = np.arange(length) / max(1, length - 1)
-        openness[start : start + length] = 1.0 - np.sin(np.pi * t) ** 0.7
+        openness[start : start + length] = (1.0 - np.sin(np.pi * t) ** 0.7)[: n - start]
     return openness
 
 

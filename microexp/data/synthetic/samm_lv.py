@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from microexp.data.synthetic.layout import normalise_xlsx
 from microexp.data.synthetic.long_layout import SheetRows, VideoLayout, VideoNames
 from microexp.data.synthetic.long_plan import NO_ROWS, ONSET_BEFORE, ReleaseStats, VideoPlan
+from microexp.data.synthetic.workbook import save_workbook
 
 #: The release: 159 micro among 502 expressions in 40 minutes of video; no emotion column.
 STATS = ReleaseStats(
@@ -89,8 +89,7 @@ def write_workbook(path: Path, plans: Sequence[VideoPlan]) -> SheetRows:
                 ]
             )
             rows[(plan.subject_index, plan.video_index, k)] = ws.max_row
-    wb.save(path)
-    normalise_xlsx(path)
+    save_workbook(wb, path)
     return rows
 
 

@@ -50,3 +50,16 @@ def quirky(tmp_path: Path) -> Path:
     write_frames(crop / "sub05" / "EP12_01", range(1, 9))
     write_frames(crop / "sub06" / "EP13_01", range(1, 9))
     return root
+
+
+@pytest.fixture(scope="session")
+def layouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each new release's synthetic layout (3 subjects x 3 clips), generated once."""
+    from microexp.data.synthetic.releases import GENERATORS
+
+    root = tmp_path_factory.mktemp("layouts")
+    out = {}
+    for name in ("samm", "smic", "casme", "casme3", "composite"):
+        GENERATORS[name](root / name, subjects=3, clips=3, seed=1, workers=2, progress=False)
+        out[name] = root / name
+    return out

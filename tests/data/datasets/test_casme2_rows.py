@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from microexp.data.datasets.casme2.rows import RowLog, read_row
-from microexp.data.datasets.casme2.sheet import SheetRow
-from microexp.data.datasets.casme2.tree import FrameTree, index_tree
+from microexp.data.datasets.casme2 import CASME2, subject_name
+from microexp.data.datasets.folders import FrameTree, index_tree
+from microexp.data.datasets.rows import RowLog, read_row
+from microexp.data.datasets.sheets import SheetRow
 from microexp.data.records import Clip, Skip
 from tests.data.datasets.casme_fixture import SHEET, write_frames
 
@@ -16,7 +17,7 @@ from tests.data.datasets.casme_fixture import SHEET, write_frames
 @pytest.fixture
 def frames(tmp_path: Path) -> FrameTree:
     write_frames(tmp_path / "Cropped" / "sub01" / "EP02_01f", range(46, 61))
-    return index_tree(tmp_path / "Cropped", [])
+    return index_tree(tmp_path / "Cropped", [], subject_name)
 
 
 def _row(emotion: str, apex: object = 59, number: int = 2) -> SheetRow:
@@ -34,7 +35,9 @@ def _row(emotion: str, apex: object = 59, number: int = 2) -> SheetRow:
 
 def test_good_row_is_a_clip(frames: FrameTree) -> None:
     log = RowLog()
-    clip = read_row(_row("happiness"), frames, sheet_name=SHEET, protocol="5", log=log)
+    clip = read_row(
+        _row("happiness"), frames, release=CASME2, sheet_name=SHEET, protocol="5", log=log
+    )
     assert isinstance(clip, Clip)
     assert (clip.id, clip.onset, clip.apex, clip.offset) == ("sub01/EP02_01f", 46, 59, 60)
     assert (clip.emotion, clip.label, clip.action_units) == ("happiness", 0, "12")
@@ -44,7 +47,9 @@ def test_good_row_is_a_clip(frames: FrameTree) -> None:
 
 def test_unknown_emotion_is_a_skip_with_its_reason(frames: FrameTree) -> None:
     log = RowLog()
-    skip = read_row(_row("boredom", number=7), frames, sheet_name=SHEET, protocol="5", log=log)
+    skip = read_row(
+        _row("boredom", number=7), frames, release=CASME2, sheet_name=SHEET, protocol="5", log=log
+    )
     assert skip == Skip("sub01", "EP02_01f", f"{SHEET} row 7: unknown emotion 'boredom'")
     assert log.claimed == {("sub01", "EP02_01f")}  # the folder has its row, even if skipped
 
@@ -53,8 +58,12 @@ def test_second_row_of_an_episode_is_a_duplicate_and_midpoint_is_logged(
     frames: FrameTree,
 ) -> None:
     log = RowLog()
-    first = read_row(_row("others", apex="/"), frames, sheet_name=SHEET, protocol="5", log=log)
+    first = read_row(
+        _row("others", apex="/"), frames, release=CASME2, sheet_name=SHEET, protocol="5", log=log
+    )
     assert isinstance(first, Clip) and first.apex == 53
     assert log.apex_midpoints == ["sub01/EP02_01f"]
-    again = read_row(_row("others", number=3), frames, sheet_name=SHEET, protocol="5", log=log)
+    again = read_row(
+        _row("others", number=3), frames, release=CASME2, sheet_name=SHEET, protocol="5", log=log
+    )
     assert again == Skip("sub01", "EP02_01f", f"{SHEET} row 3: duplicate of row 2")

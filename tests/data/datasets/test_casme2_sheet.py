@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from microexp.data.datasets.casme2 import CASME2FormatError, load_casme2
-from microexp.data.datasets.casme2.sheet import read_coding_sheet, subject_name
+from microexp.data.datasets.casme2 import COLUMNS, CASME2FormatError, load_casme2, subject_name
+from microexp.data.datasets.sheets import read_sheet
 from microexp.data.frames import natural_sorted
 from tests.data.datasets.casme_fixture import SHEET, row, write_frames, write_sheet
 
@@ -74,7 +74,7 @@ def test_read_coding_sheet_row_numbers(tmp_path: Path) -> None:
         [row(1, "EP02_01f", 2, 3, 5, "others"), [None] * 9, row(2, "EP02_02", 2, 3, 5, "others")],
     )
     notes: list[str] = []
-    rows = read_coding_sheet(path, notes)
+    rows = read_sheet(path, COLUMNS, notes, error=CASME2FormatError)
     assert [r.row for r in rows] == [2, 4]
     assert any("1 blank row" in n for n in notes)
 

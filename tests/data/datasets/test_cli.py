@@ -83,3 +83,33 @@ def test_video_release_as_json_and_table(
     assert "1 videos, 10 frames" in table and "skipped (1)" in table
     assert main(["casme_sq", str(root)]) == 2
     assert "error: no CAS(ME)^2 workbook" in capsys.readouterr().err
+
+
+def test_protocols_come_from_the_dataset(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["samm", str(tmp_path), "--protocol", "7"])
+    assert exit_.value.code == 2
+    assert "'7' is not a protocol of samm (choose from 5, all, 3)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "protocol"),
+    [("samm", "5-class"), ("smic", "3-class"), ("casme", "4-class"), ("casme3", "7-class")],
+)
+def test_every_reader_summarises_its_layout(
+    layouts: dict[str, Path], name: str, protocol: str, capsys: pytest.CaptureFixture
+) -> None:
+    assert main([name, str(layouts[name]), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["protocol"] == protocol and summary["clips"] > 0
+
+
+def test_composite_table_and_error(
+    layouts: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["composite", str(layouts["composite"]), "--protocol", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("MEGC 2019 composite (CASME II + SAMM + SMIC-HS) at ")
+    assert "negative" in out and "listed in combined_3class_gt.csv" in out
+    assert main(["composite", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("error: no CASME II, SAMM, SMIC-HS under")

@@ -31,3 +31,10 @@ def test_readers_say_whether_they_hold_clips_or_videos(tmp_path: Path) -> None:
         read_clips("samm_lv", tmp_path)
     with pytest.raises(ValueError, match="holds clips, not videos"):
         read_videos("casme2", tmp_path)
+
+
+def test_every_new_reader_reads_its_synthetic_layout(layouts: dict[str, Path]) -> None:
+    for name, root in layouts.items():
+        ds = read_clips(name, root)
+        assert ds.clips and {c.dataset for c in ds.clips} <= {name, "casme2", "samm", "smic"}
+        assert READERS[name].kind == "clips"

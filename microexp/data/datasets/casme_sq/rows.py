@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from microexp.data.datasets.casme2.sheet import as_frame_number, cell_text
 from microexp.data.datasets.casme_sq.tree import video_id
 from microexp.data.datasets.casme_sq.workbook import ExpressionRow, Workbook
 from microexp.data.datasets.long_videos import Coding, Tally
+from microexp.data.datasets.sheets import as_frame_number, cell_text
 from microexp.data.records import Skip
 
 #: Quirk kind (for the dataset's notes) of rows with offset 0.

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from microexp.data.datasets.casme2.tree import few
 from microexp.data.datasets.casme_sq.workbook import CasmeSqFormatError
+from microexp.data.datasets.folders import few
 from microexp.data.datasets.long_videos import VideoFolder, descend
 from microexp.data.frames import natural_key
 from microexp.data.records import Skip

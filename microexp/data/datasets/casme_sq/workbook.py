@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from microexp.data.datasets.casme2.sheet import as_frame_number, cell_text
 from microexp.data.datasets.long_videos import find_file, read_workbook
+from microexp.data.datasets.sheets import as_frame_number, cell_text
 from microexp.data.records import DataFormatError
 
 #: Workbook names, as released first (SoftNet-style setups rename it ``code_final.xlsx``).

@@ -7,10 +7,10 @@ first frame (see :func:`read_row`).
 
 from __future__ import annotations
 
-from microexp.data.datasets.casme2.sheet import as_frame_number, cell_text
 from microexp.data.datasets.long_videos import Coding, Tally
 from microexp.data.datasets.samm_lv.tree import video_key
 from microexp.data.datasets.samm_lv.workbook import SheetRow
+from microexp.data.datasets.sheets import as_frame_number, cell_text
 from microexp.data.records import Skip
 
 #: Quirk kind (for the dataset's notes) of rows with onset 0.

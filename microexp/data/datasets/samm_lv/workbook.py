@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from microexp.data.datasets.casme2.sheet import cell_text
 from microexp.data.datasets.long_videos import find_file, read_workbook
+from microexp.data.datasets.sheets import cell_text
 from microexp.data.records import DataFormatError
 
 # Normalised header (lower case, letters and digits only) -> field.

@@ -1,51 +1,77 @@
-"""The CASME II frame trees: pick one (cropped faces or raw frames), index its subject and clip
+"""Frame trees of any release: pick one (cropped faces or raw frames), index its subject and clip
 folders, and scan a clip folder into numerically sorted frames with junk and damaged files set
 aside."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from microexp.data.datasets.casme2.sheet import CASME2FormatError, subject_name
 from microexp.data.frames import IMAGE_SUFFIXES, natural_key
+from microexp.data.records import DataFormatError
 
-#: Frame trees, preferred first: cropped faces, then raw frames.
-CROPPED_TREES: tuple[str, ...] = ("Cropped", "Cropped_original", "Cropped-updated/Cropped")
-RAW_TREES: tuple[str, ...] = ("CASME2_RAW_selected", "CASME2-RAW", "CASME2_RAW")
+#: A folder name -> the subject it holds (canonical name), or None when it is not a subject.
+SubjectOf = Callable[[str], "str | None"]
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
 
 
-def find_frames_tree(root: Path, tree: str = "auto") -> tuple[Path, str, list[str]]:
+@dataclass(frozen=True)
+class TreeNames:
+    """Where a release keeps its frames, relative to its root, preferred first. ``"."`` is the
+    root itself (used only when subject folders sit directly in it)."""
+
+    cropped: tuple[str, ...]
+    raw: tuple[str, ...]
+
+
+def find_frames_tree(
+    root: Path,
+    tree: str,
+    names: TreeNames,
+    subject_of: SubjectOf,
+    error: type[DataFormatError],
+) -> tuple[Path, str, list[str]]:
     """Pick the frame tree: ``auto`` prefers cropped faces, ``cropped``/``raw`` force a kind,
     anything else is a folder name relative to ``root``. Returns (path, kind, notes)."""
     notes: list[str] = []
     if tree not in ("auto", "cropped", "raw"):
         path = root / tree
         if not path.is_dir():
-            raise CASME2FormatError(f"frame tree {path} does not exist")
-        kind = "raw" if any(tree.rstrip("/").endswith(n) for n in RAW_TREES) else "cropped"
-        return _descend_to_subjects(path, notes), kind, notes
-    wanted = {"auto": CROPPED_TREES + RAW_TREES, "cropped": CROPPED_TREES, "raw": RAW_TREES}[tree]
-    found = [name for name in wanted if (root / name).is_dir()]
+            raise error(f"frame tree {path} does not exist")
+        kind = "raw" if any(tree.rstrip("/").endswith(n) for n in names.raw) else "cropped"
+        return descend_to_subjects(path, notes, subject_of), kind, notes
+    wanted = {
+        "auto": names.cropped + names.raw,
+        "cropped": names.cropped,
+        "raw": names.raw,
+    }[tree]
+    found = [name for name in wanted if _holds_tree(root, name, subject_of)]
     if not found:
-        raise CASME2FormatError(
-            f"no frame tree under {root}: expected one of {', '.join(n + '/' for n in wanted)}"
-        )
+        shown = ", ".join(n + "/" for n in wanted if n != ".")
+        raise error(f"no frame tree under {root}: expected one of {shown}")
+    # a folder found together with one inside it (SMIC_all_cropped, SMIC_all_cropped/HS) is
+    # the same tree
+    found = [n for n in found if not any(f.startswith(n + "/") for f in found)]
     name = found[0]
     if len(found) > 1:
         notes.append(f"using frames from {name}/ (also present: {', '.join(found[1:])})")
-    kind = "cropped" if name in CROPPED_TREES else "raw"
-    return _descend_to_subjects(root / name, notes), kind, notes
+    kind = "cropped" if name in names.cropped else "raw"
+    return descend_to_subjects(root / name, notes, subject_of), kind, notes
 
 
-def _descend_to_subjects(path: Path, notes: list[str]) -> Path:
+def _holds_tree(root: Path, name: str, subject_of: SubjectOf) -> bool:
+    if name == ".":
+        return any(p.is_dir() and subject_of(p.name) for p in root.iterdir())
+    return (root / name).is_dir()
+
+
+def descend_to_subjects(path: Path, notes: list[str], subject_of: SubjectOf) -> Path:
     """Zip archives often add one more level (``Cropped/Cropped/sub01``): step into it."""
     for _ in range(2):
         dirs = [p for p in path.iterdir() if p.is_dir()]
-        if any(subject_name(p.name) for p in dirs):
+        if any(subject_of(p.name) for p in dirs):
             return path
         if len(dirs) == 1:
             notes.append(f"subject folders found one level down, in {dirs[0]}")
@@ -93,8 +119,14 @@ def _frame_problem(path: Path) -> str | None:
     return None
 
 
-def scan_frame_folder(path: Path) -> FrameFolder:
-    """List a clip folder's frames sorted by their number; junk and broken files set aside."""
+def scan_frame_folder(path: Path, within: tuple[int, int] | None = None) -> FrameFolder:
+    """List a clip folder's frames sorted by their number; junk and broken files set aside.
+
+    The frame number is the trailing digit run of the file name, padded or not
+    (``reg_img46.jpg``, ``006_05562.jpg``, ``EP01_12-073.jpg``, ``image031578.bmp``).
+    ``within`` (first, last): frames numbered outside it are passed over unchecked (a clip cut
+    out of a long video).
+    """
     numbered: dict[int, Path] = {}
     junk: list[str] = []
     duplicates: list[str] = []
@@ -108,6 +140,8 @@ def scan_frame_folder(path: Path) -> FrameFolder:
             junk.append(entry.name)
             continue
         number = int(m.group(1))
+        if within is not None and not within[0] <= number <= within[1]:
+            continue
         if number in numbered:
             duplicates.append(entry.name)
             continue
@@ -127,6 +161,29 @@ def scan_frame_folder(path: Path) -> FrameFolder:
     )
 
 
+def frame_numbers(path: Path) -> list[int]:
+    """The sorted frame numbers of a folder's image files, from their names only (unchecked)."""
+    numbers = set()
+    for entry in path.iterdir():
+        m = _TRAILING_NUMBER.search(entry.stem)
+        if m is not None and entry.suffix.lower() in IMAGE_SUFFIXES and entry.is_file():
+            numbers.add(int(m.group(1)))
+    return sorted(numbers)
+
+
+def folder_notes(folder: FrameFolder) -> list[str]:
+    """What the folder scan set aside, one note per kind."""
+    notes: list[str] = []
+    if folder.junk:
+        notes.append(f"ignored non-frame file(s): {few(folder.junk)}")
+    if folder.duplicates:
+        notes.append(f"ignored duplicate frame number(s): {few(folder.duplicates)}")
+    if folder.unreadable:
+        described = [f"{p.name} ({why})" for p, why in folder.unreadable]
+        notes.append(f"dropped unreadable frame(s): {few(described)}")
+    return notes
+
+
 @dataclass
 class FrameTree:
     """An indexed frame tree: its folder and subject -> {episode folder name -> path}."""
@@ -135,12 +192,12 @@ class FrameTree:
     folders: dict[str, dict[str, Path]]
 
 
-def index_tree(tree: Path, notes: list[str]) -> FrameTree:
+def index_tree(tree: Path, notes: list[str], subject_of: SubjectOf) -> FrameTree:
     """Index the subject and episode folders of ``tree``; non-folders noted as junk."""
     index: dict[str, dict[str, Path]] = {}
     junk: list[str] = []
     for sub in sorted(tree.iterdir(), key=lambda p: natural_key(p.name)):
-        name = subject_name(sub.name) if sub.is_dir() else None
+        name = subject_of(sub.name) if sub.is_dir() else None
         if name is None:
             junk.append(sub.name)
             continue
