@@ -25,9 +25,10 @@ test: $(STAMP)  ## fast test suite (what CI runs)
 test-all: $(STAMP)  ## every test, the slow ones included
 	$(PY) -m pytest -q $(ARGS)
 
-lint: $(STAMP)  ## ruff lint + format check
+lint: $(STAMP)  ## ruff lint + format check, module and function sizes (tools/check_layout.py)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) tools/check_layout.py
 
 train: $(STAMP)  ## train the joint network on the synthetic set (spatial and temporal first if needed)
 	$(PY) train.py stage=joint $(ARGS)

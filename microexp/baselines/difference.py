@@ -1,20 +1,10 @@
 """Feature-difference analysis for spotting (Moilanen et al., ICPR 2014; Li et al., 2018).
 
-Given per-frame, per-block histograms ``(T, B, D)`` of a clip:
-
-1. each frame ``t`` (the current frame, CF) is compared with the average feature frame (AFF),
-   the mean of the tail frame ``t - k`` and the head frame ``t + k``, block by block, with the
-   chi-squared distance;
-2. ``F(t)`` is the mean of the ``M`` largest block distances (``M`` = a third of the blocks);
-3. ``C(t) = F(t) - (F(t - k) + F(t + k)) / 2``, clipped at 0, contrasts each frame with its
-   neighbours so that rapid changes stand out from slow ones.
-
-Near the clip's ends, indices outside the clip are mirrored back into it (``t - k < 0`` uses
-frame ``k - t``; past the last frame likewise), so the first frames are compared with later
-ones rather than with themselves: clamping to the end frames instead makes ``F`` fall towards
-the ends and ``C`` rise ``k`` frames inside them, a spurious peak wherever the clip is short.
-The spotting curve is ``C`` divided by its maximum over the clip (all zeros when the clip shows
-no contrast).
+For per-frame, per-block histograms ``(T, B, D)`` of a clip: ``F(t)`` is the mean of the ``M``
+largest chi-squared block distances (``M`` = a third of the blocks) between frame ``t`` and the
+mean of frames ``t - k`` and ``t + k``; ``C(t) = F(t) - (F(t - k) + F(t + k)) / 2``, clipped at
+0, divided by its maximum over the clip, is the spotting curve. Indices outside the clip are
+mirrored back into it, not clamped (docs/architecture.md, "Handcrafted baselines").
 """
 
 from __future__ import annotations

@@ -1,21 +1,10 @@
 """Run the handcrafted baselines over the network's splits and write what the network writes.
 
 For every split (each LOSO fold, or the holdout) and every method, a run folder
-``OUT/<method>/<fold_NN | holdout | holdout_clips>/`` receives ``metrics.json`` (the keys of the
-network's, ``stage`` = the method, ``epochs`` and ``width`` null, metrics that do not apply null),
-``predictions.csv`` and ``frames.csv`` (:mod:`microexp.eval.records`, the network's columns).
-``OUT/summary.json`` holds the metrics pooled over all runs of each method.
-
-* ``lbp``, ``hoof`` (spotting, training-free): per-frame score = the contrasted feature difference
-  normalised to [0, 1] per clip (``intensity`` column); intervals by the MEGC peak rule
-  (threshold ``mean + p (max - mean)``, interval ``peak +- k``). No class: ``pred_label`` is -1
-  and the probability columns are NaN; accuracy, UF1 and UAR are null.
-* ``lbptop_svm`` (recognition): LBP-TOP on the annotated onset-offset frames (CASME II's protocol),
-  linear SVM fitted on the training subjects. Every frame row carries the clip's class
-  probabilities and a NaN intensity (no spotting); AUC and interval F1 are null.
-
-``k`` (half the feature-difference interval, in frames) is by default half the median annotated
-expression length of the split's training clips (never the test clips).
+``OUT/<method>/<fold_NN | holdout | holdout_clips>/`` receives ``metrics.json`` (the network's
+keys, ``stage`` = the method, metrics that do not apply null), ``predictions.csv`` and
+``frames.csv``; ``OUT/summary.json`` pools each method's runs. ``k`` (half the feature-difference
+interval) defaults to half the median expression length of the split's training clips.
 """
 
 from __future__ import annotations

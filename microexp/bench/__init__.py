@@ -1,4 +1,4 @@
-"""Benchmarks (DESIGN §11): ``python -m microexp.bench <name> [options]``, one JSON object out.
+"""Benchmarks: ``python -m microexp.bench <name> [options]``, one JSON object out.
 
 Each benchmark is a function returning a dict and registered in :data:`BENCHMARKS` with the
 function that adds its command-line options; ``all`` runs every registered one. Warm-up (process

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -28,11 +29,8 @@ def bench_flow(
     times, interleaved, and the best kept. ``epe`` is the mean end-point error against the
     ground truth (border excluded, see :func:`microexp.flow.synthetic.endpoint_error`).
     """
-    import cv2
-
-    from microexp.flow import TVL1Params, compute_flow
-    from microexp.flow.opencv import OpenCVPool
-    from microexp.flow.synthetic import endpoint_error, make_pairs
+    from microexp.flow import TVL1Params
+    from microexp.flow.synthetic import make_pairs
 
     n_workers = workers or os.cpu_count() or 1
     dev = (
@@ -42,8 +40,29 @@ def bench_flow(
     )
     params = TVL1Params()
     prev, nxt, truth = make_pairs(pairs, size, seed)
+    warm = _warm_up(n_workers, dev, params, size)
+    try:
+        best, flows = _time_backends(prev, nxt, params, dev, warm, repeat)
+    finally:
+        warm.cv_pool.close()
+    return _result(pairs, size, repeat, dev, n_workers, warm, best, flows, truth)
 
-    # warm-up, not timed: worker processes, compilation
+
+@dataclass
+class _Warm:
+    """The backends once warmed up (not timed): OpenCV's pool, the torch workers, and the
+    seconds each warm-up took."""
+
+    cv_pool: Any
+    cv_warm: float
+    torch_workers: int
+    torch_warm: float
+
+
+def _warm_up(n_workers: int, dev: torch.device, params: Any, size: int) -> _Warm:
+    """Start the worker processes and compile, so that the timed runs measure work only."""
+    from microexp.flow.opencv import OpenCVPool
+
     t0 = time.perf_counter()
     cv_pool = OpenCVPool(n_workers)
     cv_warm = time.perf_counter() - t0
@@ -58,32 +77,60 @@ def bench_flow(
 
         get_engine(params, dev, None).warmup(size)
     torch_warm = time.perf_counter() - t0
+    return _Warm(cv_pool, cv_warm, torch_workers, torch_warm)
+
+
+def _time_backends(
+    prev: torch.Tensor,
+    nxt: torch.Tensor,
+    params: Any,
+    dev: torch.device,
+    warm: _Warm,
+    repeat: int,
+) -> tuple[dict[str, float], dict[str, torch.Tensor]]:
+    """Best seconds and the flow of OpenCV in this process (``single``), OpenCV's pool
+    (``pool``) and the torch backend (``torch``), runs interleaved ``repeat`` times."""
+    from microexp.flow import compute_flow
 
     def run_torch() -> torch.Tensor:
-        flow = compute_flow(prev, nxt, "torch", dev, params=params, workers=torch_workers)
+        flow = compute_flow(prev, nxt, "torch", dev, params=params, workers=warm.torch_workers)
         if dev.type == "cuda":
             torch.cuda.synchronize()
         return flow
 
     best = {"single": float("inf"), "pool": float("inf"), "torch": float("inf")}
     flows: dict[str, torch.Tensor] = {}
-    try:
-        for _ in range(max(1, repeat)):
-            flows["single"], t = timed(lambda: compute_flow(prev, nxt, "opencv", workers=1))
-            best["single"] = min(best["single"], t)
-            flows["pool"], t = timed(lambda: cv_pool.compute(prev, nxt, params))
-            best["pool"] = min(best["pool"], t)
-            flows["torch"], t = timed(run_torch)
-            best["torch"] = min(best["torch"], t)
-    finally:
-        cv_pool.close()
+    for _ in range(max(1, repeat)):
+        flows["single"], t = timed(lambda: compute_flow(prev, nxt, "opencv", workers=1))
+        best["single"] = min(best["single"], t)
+        flows["pool"], t = timed(lambda: warm.cv_pool.compute(prev, nxt, params))
+        best["pool"] = min(best["pool"], t)
+        flows["torch"], t = timed(run_torch)
+        best["torch"] = min(best["torch"], t)
+    return best, flows
+
+
+def _result(
+    pairs: int,
+    size: int,
+    repeat: int,
+    dev: torch.device,
+    n_workers: int,
+    warm: _Warm,
+    best: dict[str, float],
+    flows: dict[str, torch.Tensor],
+    truth: torch.Tensor,
+) -> dict[str, Any]:
+    """The benchmark's JSON object: rates, end-point errors, warm-up times, the machine."""
+    import cv2
+
+    from microexp.flow.compiled import compile_available
+    from microexp.flow.synthetic import endpoint_error
 
     rate = {k: pairs / v for k, v in best.items()}
     cv_best = "pool" if rate["pool"] > rate["single"] else "single"
     epe_cv = float(endpoint_error(flows["single"], truth).mean())
     epe_torch = float(endpoint_error(flows["torch"], truth).mean())
-    from microexp.flow.compiled import compile_available
-
     return {
         "pairs": pairs,
         "size": size,
@@ -93,7 +140,7 @@ def bench_flow(
             "epe": round(epe_cv, 5),
             "single": {"pairs_per_s": round(rate["single"], 2), "threads": cv2.getNumThreads()},
             "pool": {"pairs_per_s": round(rate["pool"], 2), "workers": n_workers},
-            "warmup_s": round(cv_warm, 2),
+            "warmup_s": round(warm.cv_warm, 2),
         },
         "torch": {
             "pairs_per_s": round(rate["torch"], 2),
@@ -102,9 +149,9 @@ def bench_flow(
             "epe_vs_opencv": round(
                 float(endpoint_error(flows["torch"], flows["single"]).mean()), 5
             ),
-            "workers": torch_workers,
+            "workers": warm.torch_workers,
             "compile": compile_available(dev),
-            "warmup_s": round(torch_warm, 2),
+            "warmup_s": round(warm.torch_warm, 2),
         },
         "ratio": round(rate["torch"] / rate[cv_best], 3),
         "epe_ratio": round(epe_torch / epe_cv, 4) if epe_cv > 0 else None,

@@ -32,13 +32,46 @@ def _worker(stage: str, config: str, root: str, cache: str, out: str) -> dict[st
     """Build the stage from the composed config and time its training steps (in this process)."""
     import hydra
     import pytorch_lightning as pl
-    import torch
+
+    _, warm, steps = CONFIGS[config]
+    cfg = _compose(stage, config, root, cache, out)
+    pl.seed_everything(0, workers=True)
+    dm = hydra.utils.instantiate(cfg.data)
+    dm.prepare_data()
+    dm.setup("fit")
+    model = hydra.utils.instantiate(cfg.model)
+    params = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    rss_before = peak_rss_mb()
+    timer = _fit_timed(model, dm, warm, steps, out)
+    seconds = (timer.t1 or 0.0) - (timer.t0 or 0.0)
+    return {
+        "stage": stage,
+        "config": config,
+        "width": cfg.width,
+        "batch_size": cfg.data.batch_size,
+        "seq_len": cfg.data.seq_len,
+        "frame_stride": cfg.data.frame_stride,
+        "params": params,
+        "trainable_params": trainable,
+        "steps": steps,
+        "sequences": timer.sequences,
+        "seconds": round(seconds, 3),
+        "sequences_per_s": round(timer.sequences / seconds, 3) if seconds > 0 else None,
+        "rss_before_fit_mb": rss_before,
+        **_memory_and_device(),
+    }
+
+
+def _compose(stage: str, config: str, root: str, cache: str, out: str) -> Any:
+    """The real Hydra configuration of ``stage`` at ``config``, on the generated set, with
+    loaders in this process and no validation subjects."""
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict
 
     from microexp.train.config import CONFIG_DIR, register_resolvers
 
-    overrides, warm, steps = CONFIGS[config]
+    overrides = CONFIGS[config][0]
     register_resolvers()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(
@@ -58,14 +91,14 @@ def _worker(stage: str, config: str, root: str, cache: str, out: str) -> dict[st
         )
     with open_dict(cfg):
         cfg.data.val_subjects = 0
-    pl.seed_everything(0, workers=True)
-    dm = hydra.utils.instantiate(cfg.data)
-    dm.prepare_data()
-    dm.setup("fit")
-    model = hydra.utils.instantiate(cfg.model)
-    params = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    rss_before = peak_rss_mb()
+    return cfg
+
+
+def _fit_timed(model: Any, dm: Any, warm: int, steps: int, out: str) -> Any:
+    """Train ``warm + steps`` steps (validation off); the returned callback holds the time of
+    the steps after the warm-up and the sequences they consumed."""
+    import pytorch_lightning as pl
+    import torch
 
     class StepTimer(pl.Callback):
         def __init__(self) -> None:
@@ -105,21 +138,14 @@ def _worker(stage: str, config: str, root: str, cache: str, out: str) -> dict[st
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     trainer.fit(model, datamodule=dm)
-    seconds = (timer.t1 or 0.0) - (timer.t0 or 0.0)
+    return timer
+
+
+def _memory_and_device() -> dict[str, Any]:
+    """Peak resident memory, peak CUDA memory (None on a CPU) and the device, after the fit."""
+    import torch
+
     return {
-        "stage": stage,
-        "config": config,
-        "width": cfg.width,
-        "batch_size": cfg.data.batch_size,
-        "seq_len": cfg.data.seq_len,
-        "frame_stride": cfg.data.frame_stride,
-        "params": params,
-        "trainable_params": trainable,
-        "steps": steps,
-        "sequences": timer.sequences,
-        "seconds": round(seconds, 3),
-        "sequences_per_s": round(timer.sequences / seconds, 3) if seconds > 0 else None,
-        "rss_before_fit_mb": rss_before,
         "peak_rss_mb": peak_rss_mb(),
         "cuda_peak_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1)
         if torch.cuda.is_available()

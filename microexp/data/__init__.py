@@ -1,1 +1,2 @@
-"""CASME II reading, synthetic data, splits, targets, augmentation and the DataModule."""
+"""Data: release readers, synthetic releases, the data store (frame and flow caches), loader
+windows, targets, augmentation, splits, face detection and registration, and the DataModule."""

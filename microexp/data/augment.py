@@ -1,15 +1,11 @@
-"""Flow-aware similarity augmentation (DESIGN §6; the paper's rotation ±10°, scale 0.9-1.1,
-translation ±2 px, 150 copies).
+"""Flow-aware similarity augmentation (the paper's rotation ±10°, scale 0.9-1.1, translation
+±2 px, 150 copies).
 
 One random similarity ``A(p) = s·R·(p - c) + c + t`` per training sequence is applied to all its
-frames, its masks and its cached flow. Images are resampled at ``A⁻¹``: ``J(q) = I(A⁻¹ q)``. For
-flow with OpenCV's convention ``I0(p) ≈ I1(p + f(p))`` the transformed field is
-``g(q) = s·R · f(A⁻¹ q)``: resampled on the same grid and its vectors multiplied by ``s·R``. So
-flow is never recomputed per copy, and the copies cost no disk.
-
-Parameters derive from ``(seed, epoch, index)`` only, so every copy is reproducible and a
-resumed run sees the same transforms. Everything here is batched and runs on whatever device
-the batch is on.
+frames, its masks and its cached flow: images are resampled at ``A⁻¹``, flow is resampled on the
+same grid and its vectors multiplied by ``s·R``, so flow is never recomputed per copy. Parameters
+derive from ``(seed, epoch, index)`` only (reproducible, also after a resume); everything is
+batched and runs on the batch's device.
 """
 
 from __future__ import annotations

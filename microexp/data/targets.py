@@ -1,4 +1,5 @@
-"""Per-frame targets (DESIGN §5): intensity, the six states, and pseudo motion masks from flow.
+"""Per-frame targets: intensity (0 at onset, 1 at apex, 0 at offset), the six states, and
+pseudo motion masks from flow.
 
 Frame numbers are absolute, as in CASME II. Every function takes the frame numbers it should
 label, so it works unchanged on a clip sampled at a stride.

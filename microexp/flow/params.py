@@ -1,4 +1,4 @@
-"""TV-L1 parameters shared by every backend (DESIGN §4)."""
+"""TV-L1 parameters shared by every backend: OpenCV's names and defaults."""
 
 from __future__ import annotations
 

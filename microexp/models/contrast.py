@@ -1,23 +1,13 @@
 """Context-contrast module (paper eqs. 1-3), after Ding et al., CVPR 2018 (CCL).
 
-For spatial feature maps ``FM_t`` and ``FM_t+1`` (C x h x w):
-
-* ``M_l`` (local): a 3x3 convolution.
-* ``M_c`` (context): 3x3 average pooling (stride 1) followed by a dilated 3x3 convolution
-  (dilation ``context_dilation``, 2 by default: Ding et al. use 5 on large maps, which at 8x8 would
-  mostly read padding).
+For spatial feature maps ``FM_t`` and ``FM_t+1``, with ``M_l`` a 3x3 convolution (local) and
+``M_c`` a 3x3 average pool then a dilated 3x3 convolution (context), shared by both frames::
 
   F_L1-C2 = M_l(FM_t)   - M_c(FM_t+1)            (1)
   F_L1-L2 = M_l(FM_t)   - M_l(FM_t+1)            (2)
   F_L2-C1 = M_l(FM_t+1) - M_c(FM_t)              (3)
 
-``M_l`` and ``M_c`` are the same functions (shared weights) for both frames, as the equations
-read. Fusion ("stacked together and fused to the existing feature maps"): concatenation
-``[FM_t, F_L1-C2, F_L1-L2, F_L2-C1]`` (4C channels) -> 1x1 conv -> C channels -> ReLU. The joint
-network then concatenates the temporal motion map.
-
-On a sequence, :meth:`ContextContrast.forward_sequence` applies ``M_l`` and ``M_c`` once per frame
-(T+1 frames in one batched call) and forms the T pairs by slicing, instead of 2T times per pair.
+Fusion: ``[FM_t, F_L1-C2, F_L1-L2, F_L2-C1]`` -> 1x1 conv -> C channels -> ReLU.
 """
 
 from __future__ import annotations

@@ -1,18 +1,10 @@
 """The joint network: spatial + temporal backbones, context contrast, visual memory (paper Fig. 1).
 
-For a window of T+1 frames and the T flows between consecutive frames:
-
-1. Spatial: DeepLab-LargeFOV fc6 features of all T+1 frames in one batched call, reduced to
-   128 x H/8 x W/8 (width 1.0) by :class:`~microexp.models.spatial.SpatialFeatureHead`.
-2. Contrast: eqs. 1-3 on the pairs (t, t+1), fused with FM_t.
-3. Temporal: MPNet motion likelihood of each flow, downsampled to H/8 x W/8.
-4. Concatenate (2) and (3), run the memory module: step t's outputs belong to the transition
-   from frame t to frame t+1.
-
-Frozen backbones (``freeze_spatial``, ``freeze_temporal``) have ``requires_grad=False``, stay in
-eval mode whatever ``train()`` is called with, and run under ``torch.no_grad()``. The spatial
-segmentation head (fc7, fc8) is not used by the joint network and is always frozen here; the fc6
-feature reducer, contrast and memory modules are always trained (paper §3).
+For a window of T+1 frames and the T flows between them: fc6 features of every frame reduced by
+:class:`~microexp.models.spatial.SpatialFeatureHead`, context contrast on each pair (t, t+1),
+MPNet's motion map of each flow, both concatenated into the memory module; step t's outputs
+belong to the transition from frame t to frame t+1. Frozen backbones stay in eval mode and run
+under ``torch.no_grad()``; the spatial head's fc7/fc8 are never used here.
 """
 
 from __future__ import annotations

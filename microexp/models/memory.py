@@ -1,25 +1,9 @@
 """Visual memory (paper §2.2): 1x1 conv -> 256, two FC -> 256, uni-directional GRU, two heads.
 
-Two GRU kinds:
-
-* ``conv_gru=False`` (the paper's text): 1x1 conv (-> 256 channels, ReLU), flatten, FC 256 + ReLU,
-  FC 256 + ReLU, ``nn.GRU(256, 256)`` over time.
-* ``conv_gru=True`` (the paper's "The entire GRU module uses 7x7 convolutions"): 1x1 conv
-  (-> 256 channels, ReLU), a convolutional GRU with 7x7 kernels on the h x w map (hidden
-  256 x h x w), then flatten, FC 256 + ReLU, FC 256 + ReLU. The FC layers move behind the GRU
-  because a ConvGRU needs a map.
-
-Heads, per time step: class = FC 256 + ReLU -> FC num_classes (logits; softmax / cross-entropy
-outside); intensity = FC 256 + ReLU -> FC 1 -> sigmoid.
-
-Initialisation: every conv/linear outside the GRU is Xavier (see :mod:`microexp.models.layers`);
-the GRU keeps PyTorch's default initialisation (``nn.GRU``: U(-1/sqrt(H), 1/sqrt(H)); ConvGRU
-convs: ``nn.Conv2d``'s default, U(-1/sqrt(fan_in), 1/sqrt(fan_in))), as the paper excludes the
-GRU from its Xavier initialisation.
-
-Both kinds work on whole sequences and step by step: ``forward(x, hidden)`` returns the last
-hidden state, and feeding a sequence in chunks with the carried hidden state gives the same
-outputs as one call on the whole sequence.
+``conv_gru=False`` (the paper's text): conv, FC, FC, ``nn.GRU(256, 256)`` over time;
+``conv_gru=True`` (the paper's "7x7 convolutions"): conv, a 7x7 convolutional GRU on the map,
+then the FC layers. Heads per step: class logits and a sigmoid intensity. Feeding a sequence in
+chunks with the carried hidden state gives the same outputs as one call on the whole sequence.
 """
 
 from __future__ import annotations

@@ -1,32 +1,10 @@
 """Spatial network: DeepLab-LargeFOV on VGG16 (Chen et al., ICLR 2015, arXiv 1412.7062).
 
-Layers, following the DeepLab-LargeFOV Caffe ``train.prototxt`` (channel counts at width 1.0)::
-
-    conv1_1..2  3x3, 64        pool1  max 3x3 stride 2 pad 1      64x64 -> 32x32
-    conv2_1..2  3x3, 128       pool2  max 3x3 stride 2 pad 1      32x32 -> 16x16
-    conv3_1..3  3x3, 256       pool3  max 3x3 stride 2 pad 1      16x16 -> 8x8
-    conv4_1..3  3x3, 512       pool4  max 3x3 stride 1 pad 1      8x8
-    conv5_1..3  3x3, 512, dilation 2
-                               pool5  max 3x3 stride 1 pad 1      8x8
-                               (pool5a avg 3x3 stride 1 pad 1: DeepLab v2's VGG LargeFOV only;
-                                off by default since the paper cites v1, ``avg_pool5=True``)
-    fc6  3x3, 1024, dilation 12 (``fc6_dilation``), ReLU, dropout 0.5
-    fc7  1x1, 1024, ReLU, dropout 0.5
-    fc8  1x1, 1 logit per pixel (the ``spatial`` stage segments moving facial regions)
-
-Each conv is followed by ReLU. Pooling uses floor rounding (Caffe rounds up; DeepLab feeds
-32k-31 sized crops so that both agree), so a 64x64 face gives 8x8 maps (output stride 8). At
-8x8 the dilation-12 taps of fc6 fall in the zero padding and fc6 acts as a 1x1 conv; the
-dilation is configurable (e.g. 2 for 64x64 inputs). ``batch_norm=True`` inserts BatchNorm after
-each VGG conv (not in DeepLab; useful when training from scratch).
-
-The joint network reads the fc6 activations (after ReLU, before dropout: "features extracted
-from the fc6 layer") and reduces them with :class:`SpatialFeatureHead` (two 1x1 convs,
-conv -> tanh -> conv -> tanh, 1024 -> 256 -> 128 at width 1.0). That head is trained with the
-GRU, so it is a separate module owned by the joint network.
-
-Input: float RGB in [0, 1], shape (B, 3, H, W). It is normalised inside with the fixed ImageNet
-mean/std (no pretrained weights are loaded; any fixed centring works).
+VGG16 conv1-conv5 (conv5 dilated 2, pool4/pool5 stride 1: output stride 8), fc6 3x3 dilated
+(``fc6_dilation``) -> 1024, fc7 1x1 -> 1024, fc8 -> one logit per pixel (the ``spatial`` stage
+segments moving facial regions). The joint network reads fc6 (after ReLU, before dropout)
+through :class:`SpatialFeatureHead` (1024 -> 256 -> 128, tanh). Input: float RGB in [0, 1],
+normalised inside. The layer table and choices are in docs/architecture.md ("Networks").
 """
 
 from __future__ import annotations

@@ -1,27 +1,10 @@
 """Temporal network: MPNet, the motion pattern network (Tokmakov, Alahari, Schmid, CVPR 2017).
 
-MPNet is an encoder-decoder on a 2-channel optical-flow field that outputs, per pixel, the
-likelihood of independent object motion at a quarter of the input resolution. The layer sizes
-below follow our reading of the MPNet paper (its text was not reachable from this workspace, so
-they are a faithful-in-spirit choice, not a verified copy):
-
-* Encoder: four units of (7x7 conv + ReLU, 2x2 max pool), channels 64, 128, 256, 512 at width
-  1.0; a 64x64 field goes to 32, 16, 8 and 4 pixels. The large 7x7 kernels give the coarse units
-  a receptive field covering the whole face, which is what lets the network tell a local
-  movement from a global (head/camera) one.
-* Decoder: two refinement units (in the style of SharpMask, which MPNet's decoder follows), each
-  upsampling the coarse map 2x (nearest), passing the encoder map of the same resolution
-  through a 3x3 conv + ReLU (skip connection), concatenating both and applying a 3x3 conv +
-  ReLU; channels 256 at H/8 and 128 at H/4.
-* Output: 1x1 conv -> one logit per pixel at H/4 x W/4 (sigmoid gives the motion likelihood).
-  :meth:`MPNet.motion_map` averages the likelihood over 2x2 blocks to H/8 x W/8 for the joint
-  network (paper: "This output is further downsampled by a factor 2").
-
-Input normalisation: flow is given in pixels at the network resolution (64x64). Micro-expression
-motion there is 0.1-3 px, so the flow needs no large rescaling; it is divided by ``flow_scale``
-(1 px) and soft-clipped with ``c * tanh(x / c)``, ``c = flow_clip`` (5): linear within 5% up to
-~2.2 px, while TV-L1 outliers and fast head movements cannot exceed 5 (a hard clip would kill
-their gradient, a plain division would let one outlier dominate the first layer).
+An encoder-decoder on a 2-channel flow field (four 7x7 conv + pool units, two SharpMask-style
+refinement units) giving one motion logit per pixel at H/4; :meth:`MPNet.motion_map` averages
+the likelihood to H/8 for the joint network. Flow (pixels at the network resolution) is
+soft-clipped by :func:`normalise_flow`. Layer sizes are our reading of the MPNet paper
+(docs/architecture.md, "Networks").
 """
 
 from __future__ import annotations

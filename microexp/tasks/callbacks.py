@@ -1,4 +1,4 @@
-"""Callbacks: per-epoch reseeding (exact resume) and the run summary."""
+"""Callbacks: per-epoch reseeding, so that a resumed run retraces an uninterrupted one."""
 
 from __future__ import annotations
 

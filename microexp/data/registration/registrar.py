@@ -1,17 +1,11 @@
 """Streaming face registration: each frame warped onto the reference frame's face, so that a head
 that turns or moves leaves no motion in the crops (only the face's own, local motion).
 
-The reference frame and its face box come from the caller. For every frame the face is cut out
-with the previous frame's transform at a reduced resolution (``fit_size``), the small residual
-motion is fitted (:mod:`~microexp.data.registration.estimators`), and the crop around the face
-(the face box grown as :func:`~microexp.data.face.expand_box` grows it) is warped out of the frame.
-Every fit is against the reference itself, never chained frame to frame, so errors do not add up.
-
-A fit fails when the estimator cannot fit, the correlation with the reference face is low, the
-scale is implausible or the face left the picture (:class:`TrackingPolicy`): the last good
-transform is used and the frame counted as lost. After a few lost frames the face detector looks
-for the face, and the fit starts again from the box it finds. The reference changes only when
-the policy's ``refresh_every`` says so or the caller calls :meth:`Registrar.reset`.
+Each frame's face is cut out with the previous good transform at ``fit_size``, the residual motion
+is fitted against the reference itself (never chained frame to frame), and the crop is warped out
+of the full frame. A failed fit (:class:`TrackingPolicy`) keeps the last good transform and counts
+the frame as lost; after a few lost frames the face detector looks for the face again. The
+reference changes only by ``refresh_every`` or :meth:`Registrar.reset`.
 """
 
 from __future__ import annotations
