@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import torch
 import torch.nn.functional as F
 
@@ -20,8 +18,10 @@ def test_overfits_four_sequences() -> None:
     intensity = torch.rand(4, steps, generator=g)
     net = JointNet(width=CPU_WIDTH, num_classes=classes).train()
     optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
-    start, first, loss_value = time.monotonic(), None, float("inf")
-    while time.monotonic() - start < 60:
+    # A step budget, not a time budget: about 60 steps are needed; the bound holds on a busy
+    # machine too (wall time is not what this test measures).
+    first, loss_value = None, float("inf")
+    for _ in range(300):
         out = net(frames, flow)
         loss = F.cross_entropy(out.logits.reshape(-1, classes), labels) + F.l1_loss(
             out.intensity, intensity
@@ -34,4 +34,4 @@ def test_overfits_four_sequences() -> None:
         if loss_value < 0.1 * first:
             break
     assert first is not None
-    assert loss_value < 0.1 * first, f"loss {first:.3f} -> {loss_value:.3f} in 60 s"
+    assert loss_value < 0.1 * first, f"loss {first:.3f} -> {loss_value:.3f} in 300 steps"
