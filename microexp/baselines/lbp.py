@@ -1,18 +1,20 @@
 """Local binary patterns (LBP) on image planes of a video volume, block histograms, and the LBP
 feature-difference spotting baseline (Moilanen et al., ICPR 2014; Li et al., 2018).
 
-One vectorised implementation serves the three orthogonal planes of LBP-TOP and the per-frame
-LBP of the spotting baseline. It samples like :func:`skimage.feature.local_binary_pattern`
-(neighbour ``p`` at ``(-R_a sin(2 pi p / P), R_b cos(2 pi p / P))``, bilinear interpolation,
-``neighbour >= centre`` sets bit ``p``), so on the XY plane with equal radii it returns
-scikit-image's codes; it also allows a different radius per axis (LBP-TOP's temporal radius).
-Centres whose neighbourhood leaves the volume get no code (``-1``) and are left out of the
-histograms.
+Two samplers. :func:`lbp_codes` samples like :func:`skimage.feature.local_binary_pattern`
+(neighbour ``p`` at ``(-R_a sin(2 pi p / P), R_b cos(2 pi p / P))`` on a plane's two axes,
+bilinear interpolation, ``neighbour >= centre`` sets bit ``p``), so on the XY plane with equal
+radii it returns scikit-image's codes; centres whose neighbourhood leaves the volume get no code
+(``-1``). It serves the per-frame LBP of the spotting baseline and the ``"legacy"`` LBP-TOP.
+:func:`lbptop_codes` computes the three planes of LBP-TOP as Zhao and Pietikainen's ``LBPTOP.m``
+(Matlab version by X. Huang) does without interpolation: its neighbour order on each plane,
+round-half-up sampling, and one common interior for the three planes.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -156,6 +158,80 @@ def lbp_codes(
         ]
     inverse = np.argsort((other, axis_a, axis_b))
     return np.transpose(out, inverse)
+
+
+#: How ``LBPTOP.m`` places neighbour ``p`` (angle ``theta = 2 pi p / P``) on each plane: per
+#: axis ``(t, y, x)``, the sign and function of ``theta`` scaling the axis's radius, or None for
+#: an axis the plane does not span. Bit 0 lies at +x (XY, XT) or at the next frame t + R_t (YT);
+#: p = P/4 lies above (XY), at the next frame (XT), or above (YT).
+TOP_GEOMETRY: dict[str, tuple[tuple[int, Callable] | None, ...]] = {
+    "xy": (None, (-1, np.sin), (1, np.cos)),
+    "xt": ((1, np.sin), None, (1, np.cos)),
+    "yt": ((1, np.cos), (-1, np.sin), None),
+}
+
+
+def lbptop_margins(radii: tuple[float, float, float]) -> tuple[int, int, int]:
+    """Frames and pixels left out at each end of the ``(t, y, x)`` axes: ``LBPTOP.m``'s
+    ``TimeLength = R_t`` and ``BorderLength = max(R_x, R_y)`` (rounded up), common to the three
+    planes."""
+    rx, ry, rt = radii
+    border = math.ceil(max(rx, ry))
+    return math.ceil(rt), border, border
+
+
+def lbptop_codes(
+    volume: np.ndarray,
+    *,
+    points: int = 4,
+    radii: tuple[float, float, float] = (1.0, 1.0, 4.0),
+    method: str = "nri_uniform",
+) -> np.ndarray:
+    """XY, XT and YT LBP codes of every centre of a grey ``(T, H, W)`` volume's common interior,
+    as ``LBPTOP.m`` computes them without interpolation.
+
+    Neighbour ``p`` of centre ``(t, y, x)`` sits at ``(y - R_y sin theta, x + R_x cos theta)`` on
+    XY, ``(t + R_t sin theta, x + R_x cos theta)`` on XT and ``(t + R_t cos theta,
+    y - R_y sin theta)`` on YT, each coordinate rounded half up (``floor(v + 0.5)`` on the
+    1-based coordinate, in the Matlab code's order of operations); ``neighbour >= centre`` sets
+    bit ``p`` (weight ``2**p``). The centres are ``t`` in ``[m_t, T - 1 - m_t]`` and ``y``, ``x``
+    in ``[m_s, H - 1 - m_s]``, ``[m_s, W - 1 - m_s]`` for every plane (see
+    :func:`lbptop_margins`).
+
+    Args:
+        volume: grey frames (uint8, or any real dtype).
+        points: neighbours P on each plane.
+        radii: ``(R_x, R_y, R_t)`` in pixels and frames.
+        method: code mapping, as in :func:`lbp_codes` (``"default"``: the raw ``P``-bit codes).
+
+    Returns:
+        ``(3, T - 2 m_t, H - 2 m_s, W - 2 m_s)`` int64 bins, planes in the order XY, XT, YT.
+    """
+    v = np.asarray(volume)
+    if v.ndim != 3:
+        raise ValueError(f"volume must be (T, H, W), got {v.shape}")
+    if points < 1:
+        raise ValueError(f"points must be >= 1, got {points}")
+    centres = [np.arange(m, n - m) for m, n in zip(lbptop_margins(radii), v.shape)]
+    shape = tuple(c.size for c in centres)
+    if 0 in shape:
+        return np.zeros((3, *shape), np.int64)
+    centre = v[np.ix_(*centres)]
+    radius = (radii[2], radii[1], radii[0])
+    table = code_table(points, method)
+    planes = []
+    for geometry in TOP_GEOMETRY.values():
+        codes = np.zeros(shape, np.int64)
+        for p in range(points):
+            theta = 2 * np.pi * p / points
+            index = [
+                c if g is None else np.floor(c + 1.0 + g[0] * (r * g[1](theta)) + 0.5) - 1
+                for c, g, r in zip(centres, geometry, radius)
+            ]
+            neighbour = v[np.ix_(*(i.astype(np.intp) for i in index))]
+            codes |= (neighbour >= centre).astype(np.int64) << p
+        planes.append(table[codes])
+    return np.stack(planes)
 
 
 def block_index(height: int, width: int, grid: tuple[int, int]) -> np.ndarray:

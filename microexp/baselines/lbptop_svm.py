@@ -4,8 +4,10 @@ LBP on three orthogonal planes (Zhao and Pietikainen, 2007): for every block of 
 face, uniform LBP histograms of the XY, XT and YT planes of the clip's grey volume, each
 normalised to sum 1, concatenated. CASME II's baseline used 5 x 5 blocks and
 LBP-TOP(4,4,4; 1,1,4): 4 neighbours on each plane, radius 1 pixel in space and 4 frames in time.
-The classifier is a linear SVM on standardised features, fitted on the training subjects only;
-its decision values, through a softmax, stand in for class probabilities.
+The codes are those of the original ``LBPTOP.m`` (``variant="original"``); ``"legacy"`` keeps
+this package's earlier features. The classifier is a linear SVM on standardised features, fitted
+on the training subjects only; its decision values, through a softmax, stand in for class
+probabilities.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import softmax
 
-from microexp.baselines.lbp import block_histograms, lbp_codes, n_bins, to_grey
+from microexp.baselines.lbp import block_histograms, lbp_codes, lbptop_codes, n_bins, to_grey
 
 log = logging.getLogger(__name__)
+
+#: LBP-TOP feature variants (see :func:`lbp_top`).
+VARIANTS = ("original", "legacy")
 
 
 def lbp_top(
@@ -28,6 +33,7 @@ def lbp_top(
     points: int = 4,
     radii: tuple[float, float, float] = (1.0, 1.0, 4.0),
     method: str = "nri_uniform",
+    variant: str = "original",
 ) -> np.ndarray:
     """The LBP-TOP descriptor of a clip.
 
@@ -39,11 +45,22 @@ def lbp_top(
         points: neighbours per plane.
         radii: ``(R_x, R_y, R_t)``.
         method: LBP code mapping (see :func:`microexp.baselines.lbp.lbp_codes`).
+        variant: ``"original"``: the codes of ``LBPTOP.m``
+            (:func:`microexp.baselines.lbp.lbptop_codes`) at the centres of the volume's common
+            interior, the grid splitting that interior; with a ``(1, 1)`` grid the three
+            histograms are ``LBPTOP.m``'s output (its ``Bincount = 0`` histogram for
+            ``method="default"``; its 59 uniform bins are ``nri_uniform``'s in another order).
+            ``"legacy"``: this package's earlier features, scikit-image's sampling on every
+            plane (:func:`microexp.baselines.lbp.lbp_codes`: bilinear, the XT plane mirrored in
+            time and the YT neighbours in reverse order against ``LBPTOP.m``), each plane with
+            its own interior, the grid splitting whole frames.
 
     Returns:
         ``(rows * cols * 3 * bins,)`` float64, ordered block-major, then plane (XY, XT, YT),
         then bin; every (block, plane) histogram sums to 1.
     """
+    if variant not in VARIANTS:
+        raise ValueError(f"LBP-TOP variant must be one of {VARIANTS}, got {variant!r}")
     grey = to_grey(volume)
     if grey.shape[0] == 0:
         raise ValueError("an LBP-TOP volume needs at least one frame")
@@ -51,16 +68,15 @@ def lbp_top(
     if grey.shape[0] < need:
         pad = need - grey.shape[0]
         grey = np.pad(grey, ((pad // 2, pad - pad // 2), (0, 0), (0, 0)), mode="edge")
+    if variant == "original":
+        planes = list(lbptop_codes(grey, points=points, radii=radii, method=method))
+    else:
+        planes = [
+            lbp_codes(grey, plane, points=points, radii=radii, method=method)
+            for plane in ("xy", "xt", "yt")
+        ]
     bins = n_bins(points, method)
-    hists = [
-        block_histograms(
-            lbp_codes(grey, plane, points=points, radii=radii, method=method),
-            grid,
-            bins,
-            per_frame=False,
-        )
-        for plane in ("xy", "xt", "yt")
-    ]
+    hists = [block_histograms(codes, grid, bins, per_frame=False) for codes in planes]
     return np.stack(hists, axis=1).reshape(-1)
 
 

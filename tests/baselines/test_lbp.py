@@ -1,4 +1,5 @@
-"""LBP codes on hand-made patches, agreement with scikit-image, block histograms."""
+"""LBP codes on hand-made patches, agreement with scikit-image, LBPTOP.m's codes against a
+loop-by-loop transcription of the Matlab code, block histograms."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import pytest
 from skimage.feature import local_binary_pattern
 
 from microexp.baselines.lbp import (
+    PLANES,
     block_histograms,
     block_index,
     code_table,
     lbp_codes,
     lbp_features,
+    lbptop_codes,
     n_bins,
     to_grey,
 )
+from tests.baselines.lbptop_reference import reference_lbptop
 
 
 def upper_bright_patch() -> np.ndarray:
@@ -68,6 +72,93 @@ def test_temporal_planes_use_the_temporal_radius() -> None:
         assert (codes[:3] == -1).all() and (codes[6:] == -1).all()  # R_t = 3 frames each end
     xy = lbp_codes(volume, "xy", points=4, radii=(1, 1, 3), method="default")
     assert (xy[:, 1:-1, 1:-1] == 0b1111).all()  # a flat frame
+
+
+def marked_voxels() -> np.ndarray:
+    """3x3x3 volume: centre 100, bright (200) right of it, above it and in the next frame, 0
+    elsewhere. ``LBPTOP.m``'s bits 0 and 1 (P = 4): XY right, up; XT right, next frame; YT next
+    frame, up: code 0b0011 = 3 on every plane."""
+    v = np.zeros((3, 3, 3), np.uint8)
+    v[1, 1, 1] = 100
+    v[1, 1, 2] = v[1, 0, 1] = v[2, 1, 1] = 200
+    return v
+
+
+def test_lbptop_codes_follow_the_matlab_neighbour_order() -> None:
+    v = marked_voxels()
+    codes = lbptop_codes(v, points=4, radii=(1, 1, 1), method="default")
+    assert codes.shape == (3, 1, 1, 1)
+    assert codes.ravel().tolist() == [3, 3, 3]
+    # one brighter voxel at a time, R_t = 2: bit p of each plane lights up for the p-th
+    # neighbour of LBPTOP.m, given as (t, y, x) of a 5x3x3 volume centred on (2, 1, 1)
+    neighbours = {
+        "xy": [(2, 1, 2), (2, 0, 1), (2, 1, 0), (2, 2, 1)],  # x+R, y-R, x-R, y+R
+        "xt": [(2, 1, 2), (4, 1, 1), (2, 1, 0), (0, 1, 1)],  # x+R, t+R, x-R, t-R
+        "yt": [(4, 1, 1), (2, 0, 1), (0, 1, 1), (2, 2, 1)],  # t+R, y-R, t-R, y+R
+    }
+    for index, plane in enumerate(PLANES):
+        for bit, voxel in enumerate(neighbours[plane]):
+            single = np.zeros((5, 3, 3), np.uint8)
+            single[2, 1, 1], single[voxel] = 1, 2
+            code = lbptop_codes(single, points=4, radii=(1, 1, 2), method="default")
+            assert code[index].item() == 1 << bit, (plane, bit)
+    # scikit-image's sampling (the "legacy" LBP-TOP) mirrors XT in time and reverses YT
+    legacy = [lbp_codes(v, plane, points=4, method="default")[1, 1, 1] for plane in PLANES]
+    assert legacy == [3, 0b1001, 0b1100]
+
+
+@pytest.mark.parametrize("radii", [(1, 1, 1), (1, 1, 4), (2, 1, 3)])
+@pytest.mark.parametrize("points", [4, 8])
+def test_lbptop_codes_equal_the_matlab_loops(radii: tuple[int, int, int], points: int) -> None:
+    rng = np.random.default_rng(sum(radii) + points)
+    volume = rng.integers(0, 256, (11, 9, 10)).astype(np.uint8)
+    volume[4:7, 3:6, 3:6] = 128  # ties: neighbour == centre sets the bit
+    ref = reference_lbptop(volume, points, radii)
+    ours = lbptop_codes(volume, points=points, radii=radii, method="default")
+    assert ours.shape == ref.shape
+    np.testing.assert_array_equal(ours, ref)
+    mapped = lbptop_codes(volume, points=points, radii=radii, method="nri_uniform")
+    np.testing.assert_array_equal(mapped, code_table(points, "nri_uniform")[ref])
+
+
+def test_lbptop_codes_one_interior_for_all_planes() -> None:
+    volume = np.random.default_rng(3).integers(0, 256, (9, 11, 13)).astype(np.uint8)
+    codes = lbptop_codes(volume, points=4, radii=(2, 1, 3), method="default")
+    # t in [3, 5], y in [2, 8], x in [2, 10]: max(R_x, R_y) = 2 on both spatial axes
+    assert codes.shape == (3, 3, 7, 9) and (codes >= 0).all()
+    assert lbptop_codes(volume[:6], points=4, radii=(2, 1, 3)).shape == (3, 0, 7, 9)
+
+
+@pytest.mark.parametrize("radii", [(1, 1, 1), (1, 1, 4), (2, 1, 3), (2, 2, 2)])
+def test_legacy_codes_are_the_matlab_codes_mirrored(radii: tuple[int, int, int]) -> None:
+    # P = 4 and whole radii: every neighbour lies on a voxel, so the samplers differ only in
+    # the order of the neighbours (and in the interior)
+    rng = np.random.default_rng(7)
+    volume = rng.integers(0, 256, (10, 8, 9)).astype(np.uint8)
+    original = lbptop_codes(volume, points=4, radii=radii, method="default")
+    mt, ms = radii[2], max(radii[:2])
+    inner = (slice(mt, -mt), slice(ms, -ms), slice(ms, -ms))
+    legacy = [lbp_codes(volume, p, points=4, radii=radii, method="default")[inner] for p in PLANES]
+
+    def reorder(codes: np.ndarray, source: list[int]) -> np.ndarray:
+        return sum(((codes >> s) & 1) << p for p, s in enumerate(source))
+
+    np.testing.assert_array_equal(legacy[0], original[0])
+    np.testing.assert_array_equal(legacy[1], reorder(original[1], [0, 3, 2, 1]))  # t mirrored
+    np.testing.assert_array_equal(legacy[2], reorder(original[2], [3, 2, 1, 0]))  # reversed
+
+
+@pytest.mark.parametrize("radius", [1, 2])
+@pytest.mark.parametrize("method", ["default", "nri_uniform"])
+def test_lbptop_xy_codes_equal_scikit_image_with_four_points(radius: int, method: str) -> None:
+    # with P = 4 and a whole radius every neighbour lies on a pixel, where scikit-image's
+    # bilinear sampling and LBPTOP.m's rounding agree (with P = 8 they do not: scikit-image
+    # interpolates the diagonal neighbours, LBPTOP.m takes the nearest pixel)
+    img = np.random.default_rng(radius).integers(0, 256, (24, 31)).astype(np.uint8)
+    ours = lbptop_codes(img[None], points=4, radii=(radius, radius, 0), method=method)[0, 0]
+    ref = local_binary_pattern(img, 4, radius, method=method)
+    inner = (slice(radius, -radius), slice(radius, -radius))
+    np.testing.assert_array_equal(ours, ref[inner].astype(np.int64))
 
 
 def test_code_tables() -> None:
