@@ -139,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lbp-grid", type=parse_grid, default=(6, 6))
     p.add_argument("--hoof-grid", type=parse_grid, default=(6, 6))
     p.add_argument("--lbptop-grid", type=parse_grid, default=(5, 5))
+    p.add_argument(
+        "--lbptop-variant",
+        choices=("original", "legacy"),
+        default="original",
+        help="LBP-TOP features: 'original' (the codes, neighbour order and common interior of "
+        "Zhao & Pietikainen's LBPTOP.m) or 'legacy' (microexp before 0.2)",
+    )
     p.add_argument("--svm-c", type=float, default=1.0)
     p.add_argument("--quiet", action="store_true", help="log warnings only, no progress bars")
     return p
@@ -185,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             lbp_grid=args.lbp_grid,
             hoof_grid=args.hoof_grid,
             lbptop_grid=args.lbptop_grid,
+            lbptop_variant=args.lbptop_variant,
             svm_c=args.svm_c,
             progress=not args.quiet,
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from microexp.baselines import METHODS
+from microexp.baselines.lbptop_svm import VARIANTS as LBPTOP_VARIANTS
 from microexp.data.store import ClipStore
 
 
@@ -45,6 +46,7 @@ class BaselineConfig:
     lbptop_grid: tuple[int, int] = (5, 5)
     lbptop_points: int = 4
     lbptop_radii: tuple[float, float, float] = (1.0, 1.0, 4.0)
+    lbptop_variant: str = "original"
     svm_c: float = 1.0
     seed: int = 0
     progress: bool = True
@@ -59,6 +61,10 @@ class BaselineConfig:
             raise BaselineError(f"k must be >= 1 (or None for auto), got {self.k}")
         if not 0 <= self.p <= 1:
             raise BaselineError(f"p must lie in [0, 1], got {self.p}")
+        if self.lbptop_variant not in LBPTOP_VARIANTS:
+            raise BaselineError(
+                f"unknown LBP-TOP variant {self.lbptop_variant!r}: choose from {LBPTOP_VARIANTS}"
+            )
 
     def params(self, method: str) -> dict[str, Any]:
         """The settings of ``method`` (for ``metrics.json``)."""
@@ -74,7 +80,13 @@ class BaselineConfig:
                 "compensate_head",
                 "flow_backend",
             ),
-            "lbptop_svm": ("lbptop_grid", "lbptop_points", "lbptop_radii", "svm_c"),
+            "lbptop_svm": (
+                "lbptop_grid",
+                "lbptop_points",
+                "lbptop_radii",
+                "lbptop_variant",
+                "svm_c",
+            ),
         }[method]
         return {key: d[key] for key in keys} | {"size": self.size}
 
