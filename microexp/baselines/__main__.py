@@ -72,83 +72,115 @@ def build_parser() -> argparse.ArgumentParser:
         description="Handcrafted baselines of the paper's tables (LBP and HOOF spotting, "
         "LBP-TOP + SVM recognition), written as the network's runs are.",
     )
-    p.add_argument(
+    _data_options(p.add_argument_group("data and splits (as the network's data.* and split.*)"))
+    _method_options(p.add_argument_group("methods"))
+    p.add_argument("--quiet", action="store_true", help="log warnings only, no progress bars")
+    return p
+
+
+def _data_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
         "--root",
         required=True,
         type=Path,
         help="dataset folder in the CASME II layout (coding sheet + Cropped/ or "
         "CASME2_RAW_selected/)",
     )
-    p.add_argument(
+    g.add_argument(
         "--out",
         type=Path,
         default=None,
         help="output folder (default outputs/baselines/<date_time>)",
     )
-    p.add_argument(
+    g.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="loso",
+        help="loso: one fold per subject (default); holdout: one subject-level train/test draw "
+        "(--train-fraction, --split-seed); holdout_clips: a clip-level draw, NOT subject-"
+        "independent (only to compare with papers that did so)",
+    )
+    g.add_argument(
+        "--fold",
+        type=parse_folds,
+        default=None,
+        help="LOSO folds: 'all' (default), a number, or a list like 0,2,5-7",
+    )
+    g.add_argument("--train-fraction", type=float, default=0.7, help="holdout training share")
+    g.add_argument("--split-seed", type=int, default=0, help="holdout seed")
+    g.add_argument("--protocol", choices=("5", "7"), default="5", help="CASME II classes")
+    g.add_argument("--tree", default="auto", help="frame tree: auto, cropped, raw or a folder")
+    g.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(".cache/microexp"),
+        help="frame/flow cache shared with the network (default .cache/microexp)",
+    )
+    g.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
+    g.add_argument(
+        "--crop",
+        choices=("auto", "face", "none"),
+        default="auto",
+        help="auto: detect the face on raw frames, use cropped frames whole",
+    )
+    g.add_argument(
+        "--frame-stride",
+        type=int,
+        default=4,
+        help="flow step of the cache used by HOOF, as the network's data.frame_stride (default 4)",
+    )
+    g.add_argument(
+        "--flow-backend",
+        choices=("torch", "opencv"),
+        default="torch",
+        help="TV-L1 backend if the flow cache must be filled (default torch)",
+    )
+
+
+def _method_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
         "--method",
         nargs="+",
         choices=METHODS,
         default=list(METHODS),
         help="methods to run (default: all)",
     )
-    p.add_argument("--split", choices=SPLITS, default="loso")
-    p.add_argument(
-        "--fold",
-        type=parse_folds,
-        default=None,
-        help="LOSO folds: 'all' (default), a number, or a list like 0,2,5-7",
-    )
-    p.add_argument("--train-fraction", type=float, default=0.7, help="holdout training share")
-    p.add_argument("--split-seed", type=int, default=0, help="holdout seed")
-    p.add_argument("--protocol", choices=("5", "7"), default="5")
-    p.add_argument("--tree", default="auto", help="frame tree: auto, cropped, raw or a folder")
-    p.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=Path(".cache/microexp"),
-        help="frame/flow cache shared with the network (default .cache/microexp)",
-    )
-    p.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
-    p.add_argument("--crop", choices=("auto", "face", "none"), default="auto")
-    p.add_argument(
-        "--frame-stride",
-        type=int,
-        default=4,
-        help="flow step of the cache used by HOOF, as the network's data.frame_stride (default 4)",
-    )
-    p.add_argument(
-        "--flow-backend",
-        choices=("torch", "opencv"),
-        default="torch",
-        help="TV-L1 backend if the flow cache must be filled (default torch)",
-    )
-    p.add_argument(
+    g.add_argument(
         "--k",
         type=parse_k,
         default=None,
         help="half the feature-difference interval in frames, or 'auto' (default: "
         "half the median expression length of the training clips)",
     )
-    p.add_argument(
+    g.add_argument(
         "--p",
         type=float,
         default=0.5,
         help="spotting threshold mean + p (max - mean) (default 0.5)",
     )
-    p.add_argument("--lbp-grid", type=parse_grid, default=(6, 6))
-    p.add_argument("--hoof-grid", type=parse_grid, default=(6, 6))
-    p.add_argument("--lbptop-grid", type=parse_grid, default=(5, 5))
-    p.add_argument(
+    grid = "blocks ROWSxCOLS the face is divided into for the {} histograms (default {})"
+    g.add_argument("--lbp-grid", type=parse_grid, default=(6, 6), help=grid.format("LBP", "6x6"))
+    g.add_argument("--hoof-grid", type=parse_grid, default=(6, 6), help=grid.format("HOOF", "6x6"))
+    g.add_argument(
+        "--lbptop-grid",
+        type=parse_grid,
+        default=(5, 5),
+        help=grid.format("LBP-TOP", "5x5, CASME II's baseline"),
+    )
+    g.add_argument(
         "--lbptop-variant",
         choices=("original", "legacy"),
         default="original",
         help="LBP-TOP features: 'original' (the codes, neighbour order and common interior of "
         "Zhao & Pietikainen's LBPTOP.m) or 'legacy' (microexp before 0.2)",
     )
-    p.add_argument("--svm-c", type=float, default=1.0)
-    p.add_argument("--quiet", action="store_true", help="log warnings only, no progress bars")
-    return p
+    g.add_argument(
+        "--svm-c",
+        type=float,
+        default=1.0,
+        help="the linear SVM's regularisation C (larger: fits the training clips harder; "
+        "default 1.0)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
