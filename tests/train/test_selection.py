@@ -90,9 +90,9 @@ def test_checkpoint_and_early_stopping_follow_uf1(callbacks: list[pl.Callback], 
     )
     trainer.fit(ScriptedScores(), train_dataloaders=_loader(), val_dataloaders=_loader())
     # the balanced epoch is kept, not the constant predictor's (higher accuracy) epochs
-    assert checkpoint.monitor == "val/uf1"
     assert Path(checkpoint.best_model_path).name == "epoch_001.ckpt"
     assert checkpoint.best_model_score.item() == pytest.approx(_scores(BALANCED)["uf1"])
+    assert checkpoint.monitor == "val/uf1"
     # two validations without a better UF1 after epoch 1: stopped after epoch 3, not at the end
     assert stopping.monitor == "val/uf1" and stopping.stopped_epoch == 3
     assert trainer.current_epoch == 4 < len(SCHEDULE)
