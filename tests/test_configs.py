@@ -36,9 +36,13 @@ def test_every_experiment_composes(experiment: str, stage: str) -> None:
     assert cfg["stage"]["name"] == stage
     assert cfg["trainer"]["max_epochs"] == cfg["epochs"][stage]
     assert cfg["model"]["net"]["width"] == cfg["width"]
-    # the checkpoint monitor comes from the stage; only the joint stage has classes
-    monitor = "val/accuracy" if stage == "joint" else "val/iou"
+    # the checkpoint monitor comes from the stage (UF1 for the classes, never accuracy), early
+    # stopping watches it too; only the joint stage has classes
+    monitor = "val/uf1" if stage == "joint" else "val/iou"
     assert (cfg["stage"]["monitor"], cfg["stage"]["monitor_mode"]) == (monitor, "max")
+    stopping = cfg["callbacks"]["early_stopping"]
+    assert (stopping["monitor"], stopping["mode"]) == (monitor, "max")
+    assert cfg["optimized_metric"] == "val/uf1" and cfg["tuning"]["subjects"] == []
     assert ("class_names" in cfg["model"]) == (stage == "joint")
 
 
@@ -141,8 +145,16 @@ def test_optuna_search_composes() -> None:
     cfg = _compose(["hparams_search=joint_optuna"], hydra_node=True)
     sweeper = OmegaConf.to_container(cfg.hydra.sweeper, resolve=False)
     assert sweeper["sampler"]["seed"] == 1234 and sweeper["storage"].startswith("sqlite:///")
-    assert cfg.optimized_metric.startswith("val/")  # selected on validation, never on test
-    assert cfg.split.val_subjects == 2
+    assert sweeper["direction"] == "maximize"
+    # selected on validation UF1, never on test, on subjects fixed for the whole study: the
+    # tuning subjects are every trial's validation subjects
+    assert cfg.optimized_metric == "val/uf1"
+    tuning = ["sub02", "sub03", "sub04"]
+    assert list(cfg.tuning.subjects) == tuning
+    assert (cfg.split.name, cfg.split.fold) == ("loso", 0)  # sub01 is tested, not tuned on
+    assert list(cfg.split.val_subjects) == list(cfg.data.val_subjects) == tuning
+    moved = _compose(["hparams_search=joint_optuna", "tuning.subjects=[sub05]"])
+    assert list(moved.data.val_subjects) == ["sub05"]
 
 
 def test_no_orphan_config_files() -> None:

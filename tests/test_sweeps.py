@@ -60,7 +60,7 @@ def test_optuna_two_trials(tiny_dataset: Path, cache_dir: Path, tmp_path: Path) 
             "hydra.sweeper.sampler.n_startup_trials=2",
             "stage=joint",
             "stage.pretrained=none",
-            "split.val_subjects=1",
+            "tuning.subjects=[sub02]",
             f"hydra.sweep.dir={sweep}",
             *_cli_overrides(tiny_dataset, cache_dir, tmp_path),
         ]
@@ -75,7 +75,8 @@ def test_optuna_two_trials(tiny_dataset: Path, cache_dir: Path, tmp_path: Path) 
     assert len(lrs) == 2  # the seeded sampler proposed two different trials
     for i in (0, 1):
         saved = json.loads((sweep / str(i) / "metrics.json").read_text())
-        assert saved["data/val_clips"] == 5 and saved["val/accuracy"] == pytest.approx(
-            done[i].value
-        )
+        # every trial selected on the tuning subject, by validation UF1
+        assert saved["tuning_subjects"] == ["sub02"] and saved["data/val_clips"] == 5
+        assert saved["val/uf1"] == pytest.approx(done[i].value)
+        assert saved["test_subjects"] == ["sub01"]
     assert (sweep / "optimization_results.yaml").is_file()

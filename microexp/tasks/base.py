@@ -114,3 +114,10 @@ def valid_mean(values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     """Mean of ``values`` over the ``valid`` entries (0 when there are none)."""
     weights = valid.to(values.dtype)
     return (values * weights).sum() / weights.sum().clamp(min=1.0)
+
+
+def weighted_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """``sum(weights * values) / sum(weights)`` (0 when the weights sum to 0)."""
+    weights = weights.to(values.dtype)
+    total = weights.sum()
+    return (values * weights).sum() / torch.where(total > 0, total, torch.ones_like(total))

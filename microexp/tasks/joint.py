@@ -35,7 +35,8 @@ from microexp.eval.records import (
 )
 from microexp.eval.spotting import DEFAULT_SPOT, match_intervals
 from microexp.models.joint import JointNet, infer_clip
-from microexp.tasks.base import BaseTask, valid_mean
+from microexp.tasks.base import BaseTask, valid_mean, weighted_mean
+from microexp.tasks.class_weights import per_class_weights
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,14 @@ class JointTask(BaseTask):
         net: a :class:`~microexp.models.joint.JointNet`.
         optimizer, scheduler: see :class:`BaseTask`.
         class_names: the class names of the protocol.
-        class_weight, intensity_weight: loss = class_weight * CE + intensity_weight * L1.
+        class_loss_weight, intensity_weight: loss = class_loss_weight * CE + intensity_weight
+            * L1.
+        class_weights: per-class weights of the CE (:mod:`microexp.tasks.class_weights`):
+            ``none``, ``balanced`` (inverse frequency of ``class_counts``) or one weight per
+            class. The weighted CE is ``sum(w[y] * ce) / sum(w[y])`` over the class-loss steps
+            (as ``F.cross_entropy(weight=...)``), so its scale does not depend on the weights.
+        class_counts: the TRAINING clips of each class (given by ``microexp.train`` from the
+            DataModule's training split; never from validation or test clips).
         class_loss_frames: ``all`` (the paper: the clip's class at every step) or ``interval``
             (only the steps inside [onset, offset], where the expression is visible).
         spot: arguments of :func:`microexp.eval.spotting.spot_intervals` (threshold, smoothing,
@@ -64,8 +72,10 @@ class JointTask(BaseTask):
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., Any] | None = None,
         class_names: Sequence[str] = CLASSES_5,
-        class_weight: float = 1.0,
+        class_loss_weight: float = 1.0,
         intensity_weight: float = 1.0,
+        class_weights: str | Sequence[float] | None = "none",
+        class_counts: Sequence[int] | None = None,
         class_loss_frames: str = "all",
         spot: dict[str, Any] | None = None,
         eval_chunk: int = 64,
@@ -77,7 +87,11 @@ class JointTask(BaseTask):
             raise ValueError(
                 f"class_loss_frames must be 'all' or 'interval', not {class_loss_frames!r}"
             )
-        self.class_weight = class_weight
+        self.class_loss_weight = class_loss_weight
+        weights = per_class_weights(class_weights, class_counts, len(self.class_names))
+        self.register_buffer(
+            "ce_weights", None if weights is None else torch.tensor(weights), persistent=False
+        )
         self.intensity_weight = intensity_weight
         self.class_loss_frames = class_loss_frames
         self.spot = dict(DEFAULT_SPOT if spot is None else spot)
@@ -104,7 +118,8 @@ class JointTask(BaseTask):
         return self.net(frames, flow, hidden)
 
     def losses(self, batch: dict) -> dict[str, torch.Tensor]:
-        """Cross-entropy at every (valid) step and L1 on intensity."""
+        """Cross-entropy at every (valid) step, weighted by class if asked, and L1 on
+        intensity."""
         out = self(batch["frames"], batch["flow"])
         valid = batch["valid"]
         steps = out.logits.shape[1]
@@ -115,9 +130,12 @@ class JointTask(BaseTask):
         ce_all = F.cross_entropy(
             out.logits.flatten(0, 1), labels.clamp(min=0).flatten(), reduction="none"
         ).view_as(labels)
-        ce = valid_mean(ce_all, class_mask)
+        if self.ce_weights is None:
+            ce = valid_mean(ce_all, class_mask)
+        else:
+            ce = weighted_mean(ce_all, class_mask * self.ce_weights[labels.clamp(min=0)])
         l1 = valid_mean((out.intensity - batch["intensity"]).abs(), valid)
-        loss = self.class_weight * ce + self.intensity_weight * l1
+        loss = self.class_loss_weight * ce + self.intensity_weight * l1
         return {
             "loss": loss,
             "ce": ce,

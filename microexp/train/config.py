@@ -38,8 +38,8 @@ def _ensure_dir(path: str) -> str:
 
 
 def plain(node: Any) -> Any:
-    """A config node as plain dicts and lists, resolved."""
-    return OmegaConf.to_container(node, resolve=True)
+    """A config node as plain dicts and lists, resolved (a plain value as it is)."""
+    return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
 
 
 def resolved(cfg: DictConfig) -> dict[str, Any]:

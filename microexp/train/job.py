@@ -2,7 +2,8 @@
 
 ``train(cfg)`` instantiates the DataModule, the stage's LightningModule, callbacks, loggers and
 trainer from the config, fits, tests, and writes ``metrics.json`` in the run folder. For
-``stage=joint`` it first finds (or trains) the backbones (:mod:`microexp.train.handoff`).
+``stage=joint`` it first finds (or trains) the backbones (:mod:`microexp.train.handoff`). The
+configuration is checked before any data is read (:mod:`microexp.train.checks`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from microexp.checkpoints import CheckpointError, write_match
 from microexp.data.records import DataFormatError
+from microexp.train.checks import check_config, in_search, tuning_subjects
 from microexp.train.config import (
     CONFIG_DIR,
     ConfigError,
@@ -38,6 +40,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit and test one stage. Returns (metrics, objects): the flat metrics written to
     ``metrics.json``, and the datamodule, model and trainer."""
     start = time.perf_counter()
+    check_config(cfg, search=in_search())
     _check_data_root(cfg)
     run_dir = Path(cfg.paths.output_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -46,7 +49,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     stage = cfg.stage.name
     datamodule, data = _datamodule(cfg)
 
-    model = hydra.utils.instantiate(cfg.model)
+    model = _model(cfg, datamodule)
     key = run_key(cfg, datamodule, stage)
     model.meta = run_meta(cfg, key)
     write_match(run_dir / "checkpoints", key)
@@ -70,7 +73,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
         )
         # the last validation scores (trainer.test replaces callback_metrics)
         val_scores = logged(trainer.callback_metrics, "val/")
-        selected, test_ckpt = _tested_weights(cfg, trainer, has_val)
+        selected, test_ckpt = _tested_weights(cfg, trainer)
         trainer.test(
             model,
             datamodule=datamodule,
@@ -82,6 +85,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
             fold=cfg.split.fold,
             split=cfg.split.name,
             data=data,
+            tuning_subjects=tuning_subjects(cfg),
             selected=selected,
             val=val_scores,
             test=logged(trainer.callback_metrics, "test/"),
@@ -131,6 +135,26 @@ def _datamodule(cfg: DictConfig) -> tuple[Any, dict[str, Any]]:
     return datamodule, data
 
 
+def training_class_counts(datamodule: Any) -> list[int]:
+    """Clips of each class among the TRAINING clips (the DataModule's training split only:
+    validation and test clips never weigh the loss)."""
+    counts = [0] * len(datamodule.class_names)
+    for clip in datamodule.train_set.clips:
+        if clip.label >= 0:
+            counts[clip.label] += 1
+    return counts
+
+
+def _model(cfg: DictConfig, datamodule: Any) -> Any:
+    """The stage's LightningModule; the joint stage also gets the training clips' class counts
+    (``model.class_weights=balanced`` weighs its loss by their inverse)."""
+    if "class_weights" not in cfg.model:
+        return hydra.utils.instantiate(cfg.model)
+    counts = training_class_counts(datamodule)
+    log.info("training clips per class: %s", dict(zip(datamodule.class_names, counts)))
+    return hydra.utils.instantiate(cfg.model, class_counts=counts)
+
+
 def _instantiate_all(group: DictConfig | None) -> list[Any]:
     """The objects of a config group (an entry set to null, e.g. ``callbacks.progress_bar=null``,
     is switched off)."""
@@ -138,25 +162,27 @@ def _instantiate_all(group: DictConfig | None) -> list[Any]:
 
 
 def _callbacks(cfg: DictConfig, has_val: bool) -> list[pl.Callback]:
-    """The configured callbacks; with validation subjects, a checkpoint callback without a
-    monitor watches the stage's validation metric (``stage.monitor``, ``stage.monitor_mode``)."""
+    """The configured callbacks. With validation subjects, a checkpoint callback without a
+    monitor watches the stage's validation metric (``stage.monitor``, ``stage.monitor_mode``);
+    without, early stopping is dropped (there is nothing to watch)."""
     callbacks = _instantiate_all(cfg.get("callbacks"))
+    if not has_val:
+        return [cb for cb in callbacks if not isinstance(cb, pl.callbacks.EarlyStopping)]
     for cb in callbacks:
-        if isinstance(cb, pl.callbacks.ModelCheckpoint) and has_val and cb.monitor is None:
+        if isinstance(cb, pl.callbacks.ModelCheckpoint) and cb.monitor is None:
             cb.monitor, cb.mode = cfg.stage.monitor, cfg.stage.monitor_mode
     return callbacks
 
 
-def _tested_weights(cfg: DictConfig, trainer: pl.Trainer, has_val: bool) -> tuple[str, str | None]:
-    """Which weights the test scores come from (``test_ckpt``): a description and the
-    checkpoint to load (None: the last epoch's, in memory)."""
+def _tested_weights(cfg: DictConfig, trainer: pl.Trainer) -> tuple[str, str | None]:
+    """Which weights the test scores come from (``test_ckpt``, checked to have validation
+    subjects when ``best``): a description and the checkpoint to load (None: the last epoch's,
+    in memory)."""
     if cfg.get("test_ckpt", "last") == "best":
-        best = trainer.checkpoint_callback.best_model_path if has_val else ""
+        best = trainer.checkpoint_callback.best_model_path
         if best:
             return f"best {cfg.stage.monitor} on validation subjects", best
-        log.warning(
-            "test_ckpt=best needs validation subjects (split.val_subjects); testing the last epoch"
-        )
+        log.warning("test_ckpt=best: no epoch was validated, testing the last epoch")
     return "last", None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ def run_metrics(
     fold: int,
     split: str,
     data: Mapping[str, Any],
+    tuning_subjects: Sequence[str] = (),
     selected: str,
     val: Mapping[str, Any],
     test: Mapping[str, Any],
@@ -58,6 +59,7 @@ def run_metrics(
 
     Args:
         data: the DataModule's summary (counts, skipped reasons, fingerprint, split).
+        tuning_subjects: the subjects the hyper-parameters were tuned on (``tuning.subjects``).
         selected: which weights were tested (``last``, or the best on validation subjects).
         val, test: the last validation scores and the test scores, as logged.
         exact: scores recomputed in float64 from the per-clip records (they replace the
@@ -69,6 +71,7 @@ def run_metrics(
         "fold": fold,
         "split": split,
         "test_subjects": data.get("split", {}).get("test", []),
+        "tuning_subjects": list(tuning_subjects),
         "selected": selected,
     }
     metrics.update(val)

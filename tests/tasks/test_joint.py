@@ -112,9 +112,63 @@ def test_unknown_labels_have_no_class_loss() -> None:
 
 
 def test_weighted_sum() -> None:
-    parts = _task("all", class_weight=2.0, intensity_weight=3.0).losses(_batch([0, 2, 1]))
+    parts = _task("all", class_loss_weight=2.0, intensity_weight=3.0).losses(_batch([0, 2, 1]))
     expected = 2.0 * sum(CE0 + CE1) / 6 + 3.0 * L1
     assert parts["loss"].item() == pytest.approx(expected, abs=1e-5)
+
+
+def _two_class_batch() -> tuple[nn.Module, dict]:
+    """Two clips of one step: clip 0 (class a) with p(a) = 1/4, clip 1 (class b) with
+    p(b) = 1/3."""
+    b, t = 2, 1
+    flow = torch.zeros(b, t, 2, 4, 4)
+    batch = {
+        "frames": torch.zeros(b, t + 1, 3, 4, 4, dtype=torch.uint8),
+        "flow": flow,
+        "valid": torch.ones(b, t, dtype=torch.bool),
+        "inside": torch.ones(b, t, dtype=torch.bool),
+        "label": torch.tensor([0, 1]),
+        "intensity": torch.zeros(b, t),
+    }
+    net = Scripted([[[0.0, L3]], [[L2, 0.0]]], [[0.0], [0.0]])
+    return net, batch
+
+
+def _two_class_task(net: nn.Module, **kwargs) -> JointTask:
+    return JointTask(
+        net=net,
+        optimizer=functools.partial(torch.optim.SGD, lr=0.1),
+        class_names=("a", "b"),
+        intensity_weight=0.0,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        # unweighted: the mean of log 4 and log 3
+        ("none", (math.log(4) + L3) / 2),
+        # given weights: sum(w[y] * ce) / sum(w[y])
+        ([1.0, 3.0], (1 * math.log(4) + 3 * L3) / 4),
+        # balanced on 3 training clips of a and 1 of b: 1/count normalised to mean 1 = 0.5, 1.5
+        ("balanced", (0.5 * math.log(4) + 1.5 * L3) / 2),
+    ],
+)
+def test_class_weights_weigh_the_cross_entropy(weights, expected: float) -> None:
+    net, batch = _two_class_batch()
+    task = _two_class_task(net, class_weights=weights, class_counts=[3, 1], class_loss_weight=2.0)
+    parts = task.losses(batch)
+    assert parts["ce"].item() == pytest.approx(expected, abs=1e-6)
+    assert parts["loss"].item() == pytest.approx(2.0 * expected, abs=1e-6)
+
+
+def test_balanced_weights_need_the_training_counts() -> None:
+    net, _ = _two_class_batch()
+    with pytest.raises(ValueError, match="class_counts"):
+        _two_class_task(net, class_weights="balanced")
+    with pytest.raises(ValueError, match="2 classes"):
+        _two_class_task(net, class_weights=[1.0, 2.0, 3.0])
 
 
 def test_class_loss_frames_is_checked() -> None:

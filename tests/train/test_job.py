@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import pytorch_lightning as pl
 
 from microexp.train.config import ConfigError
 from microexp.train.job import train
@@ -140,3 +141,27 @@ def test_wandb_offline_run_holds_metrics_and_plots(overrides: list[str], monkeyp
     assert {"confusion", "fig2_best", "subject_accuracy"} <= images, sorted(logged)
     media = list(run_files[0].parent.glob("files/media/images/test/*.png"))
     assert len(media) >= 3
+
+
+def test_joint_run_selected_on_validation_with_balanced_weights(overrides: list[str]) -> None:
+    extra = [
+        "stage=joint",
+        "stage.pretrained=none",
+        "split.val_subjects=1",
+        "test_ckpt=best",
+        "model.class_weights=balanced",
+        "tuning.subjects=[sub02]",
+    ]
+    with composed([*overrides, *extra]) as cfg:
+        metrics, objects = train(cfg)
+    datamodule, model = objects["datamodule"], objects["model"]
+    # the loss weights come from the one training subject's 5 clips, one per class: not from
+    # all 15 clips, nor from the validation or test subject's
+    train_labels = [c.label for c in datamodule.train_set.clips]
+    assert len(datamodule.split.train) == 1 and len(train_labels) == 5
+    assert model.hparams.class_counts == [train_labels.count(k) for k in range(5)]
+    assert model.ce_weights.tolist() == pytest.approx([1.0] * 5)
+    assert metrics["selected"] == "best val/uf1 on validation subjects"
+    assert metrics["tuning_subjects"] == ["sub02"] and metrics["val/uf1"] is not None
+    trainer = objects["trainer"]
+    assert any(isinstance(c, pl.callbacks.EarlyStopping) for c in trainer.callbacks)

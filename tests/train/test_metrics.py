@@ -51,6 +51,7 @@ def test_keys_in_order() -> None:
         "fold",
         "split",
         "test_subjects",
+        "tuning_subjects",
         "selected",
         "val/accuracy",
         "test/accuracy",
@@ -78,7 +79,8 @@ def test_keys_in_order() -> None:
 
 def test_values() -> None:
     m = _metrics()
-    assert m["test_subjects"] == ["sub01"]
+    assert m["test_subjects"] == ["sub01"] and m["tuning_subjects"] == []
+    assert _metrics(tuning_subjects=("sub02", "sub03"))["tuning_subjects"] == ["sub02", "sub03"]
     # the exact scores replace the logged ones; the clip count is not a score
     assert m["test/accuracy"] == 0.4 and m["test/uf1"] == 0.3 and "test/clips" not in m
     assert m["test/auc"] is None and m["test/loss"] == 1.5

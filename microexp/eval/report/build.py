@@ -14,6 +14,7 @@ from pathlib import Path
 
 from microexp.eval.report.contents import Report, ReportError
 from microexp.eval.report.runs import Discovery, discover, group_runs
+from microexp.eval.report.tuning import tuning_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def build_report(roots: Sequence[Path], out: Path) -> Report:
     }
     for g in groups.values():
         warnings += [f"{g.name}: {w}" for w in g.warnings]
+    warnings += tuning_warnings(groups, resolved)
     prints = {
         name: {r.metrics.get("data/fingerprint") for r in g.runs} - {None}
         for name, g in groups.items()
