@@ -16,6 +16,11 @@ network's, ``stage`` = the method, ``epochs`` and ``width`` null, metrics that d
 
 ``k`` (half the feature-difference interval, in frames) is by default half the median annotated
 expression length of the split's training clips (never the test clips).
+
+Every record carries the predicted apex (the peak of the spotting curve; none for
+``lbptop_svm``) and the references' apexes (the middle frame; the peak of the mean magnitude of
+the clip's flow, head motion removed as for HOOF, where the store attached flow: with ``hoof``
+among the methods), so that ``metrics.json`` holds the network's reference rows too.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from microexp.baselines.methods import MethodRecords
 from microexp.baselines.scores import applicable_scores
 from microexp.data.splits import Split, make_splits
 from microexp.data.store import PreparedClip, PreparedData
-from microexp.eval.records import ClipRecord, write_frames, write_predictions
+from microexp.data.targets import compensate_head_motion
+from microexp.eval.apex import flow_magnitude, peak_frame
+from microexp.eval.records import ClipRecord, with_apexes, write_frames, write_predictions
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +65,17 @@ def auto_k(train: Sequence[PreparedClip]) -> int:
     if not lengths:
         raise BaselineError("no training clip has an annotated expression to set k from")
     return max(1, round(float(np.median(lengths)) / 2))
+
+
+def flow_apex(c: PreparedClip, compensate: bool) -> int | None:
+    """The peak of the mean magnitude of the clip's flow (None without flow): flow ``j`` ends at
+    frame ``numbers[N - S + j]`` for ``S`` flow fields over ``N`` frames."""
+    if c.flow is None or len(c.flow) == 0:
+        return None
+    flow = np.asarray(c.flow, np.float32)
+    if compensate:
+        flow = compensate_head_motion(flow)
+    return peak_frame(flow_magnitude(flow), c.numbers[len(c.numbers) - len(flow) :])
 
 
 def _run_name(split: Split) -> str:
@@ -97,6 +115,10 @@ class Runner:
         else:
             records = self.methods.recognition_records(train, test)
             selected = "linear SVM fitted on the training subjects"
+        compensate = self.cfg.compensate_head
+        records = [
+            with_apexes(r, flow_apex=flow_apex(c, compensate)) for r, c in zip(records, test)
+        ]
         run_dir = self.cfg.out / method / _run_name(split)
         write_predictions(records, run_dir / "predictions.csv", self.classes)
         write_frames(records, run_dir / "frames.csv", self.classes)
