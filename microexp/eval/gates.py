@@ -39,7 +39,7 @@ def inside_outside_why(inside: np.ndarray, score: str) -> str | None:
     fraction = outside_fraction(inside)
     if fraction is None:
         return f"no test frame: {score} needs frames"
-    if fraction < MIN_OUTSIDE_FRACTION:
+    if inside.size - int(inside.sum()) < MIN_OUTSIDE_FRACTION * inside.size:  # counts: exact
         return (
             f"only {percent(fraction)} of the {inside.size} test frames lie outside the annotated "
             f"intervals (clips cut at their onset and offset have none): {score} needs >= "

@@ -83,6 +83,7 @@ def _reference_rows(g: GroupReport) -> list[dict[str, Any]]:
     for name, title in REFERENCE_ROWS.items():
         p = g.pooled
         why = p.get(f"ref_{name}/apex_why") or p.get(f"ref_{name}/spot_f1_why")
+        stats = g.per_fold.get(f"ref_{name}/apex_mae", {"mean": math.nan, "std": math.nan, "n": 0})
         row = {
             "method": title,
             "published": None,
@@ -90,6 +91,9 @@ def _reference_rows(g: GroupReport) -> list[dict[str, Any]]:
             "group": g.name,
             "reference": name,
             "ours": p.get(f"ref_{name}/apex_mae"),
+            "ours_mean": stats["mean"],
+            "ours_std": stats["std"],
+            "folds": stats["n"],
             **{k: p.get(f"ref_{name}/{k}") for k in APEX_EXTRA},
         }
         if row["ours"] is None:

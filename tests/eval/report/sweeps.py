@@ -22,14 +22,23 @@ CLASSES = ["happiness", "disgust", "repression", "surprise", "others"]
 SPOT = {"method": "threshold", "threshold": 0.3, "smooth": 1, "min_length": 2}
 
 
-def _records(subject: str, clips: int, rng: np.random.Generator, mode: str) -> list:
-    """Hand-made clip records of one subject; ``mode``: both, spotting, recognition."""
+def _records(
+    subject: str, clips: int, rng: np.random.Generator, mode: str, onset_clips: bool = False
+) -> list:
+    """Hand-made clip records of one subject; ``mode``: both, spotting, recognition. With
+    ``onset_clips`` each clip spans its onset..offset (as CASME II's: every predicted frame is
+    inside) and has a flow reference apex a third of the way in."""
     out = []
     for j in range(clips):
         t = int(rng.integers(16, 26))
         frames = 100 + 4 * np.arange(t)
         onset = int(frames[int(rng.integers(2, 5))])
         offset = int(frames[int(rng.integers(t - 6, t - 2))])
+        first = flow_apex = None
+        if onset_clips:
+            first, frames, t = int(frames[0]), frames[1:], t - 1
+            onset, offset = first, int(frames[-1])
+            flow_apex = int(frames[t // 3])
         apex = (onset + offset) // 2
         target = np.interp(frames, [onset, apex, offset], [0.0, 1.0, 0.0], left=0, right=0)
         intensity = np.clip(target + rng.normal(0, 0.25, t), 0, 1)
@@ -52,6 +61,8 @@ def _records(subject: str, clips: int, rng: np.random.Generator, mode: str) -> l
             target=target,
             probs=probs,
             spot={**SPOT, "threshold": 2.0} if mode == "recognition" else SPOT,
+            first_frame=first,
+            flow_apex=flow_apex,
         )
         if mode == "spotting":
             r.pred_label, r.confidence, r.clip_probs = -1, float("nan"), None
@@ -70,11 +81,12 @@ def fake_run(
     subjects: int = 3,
     lr: float = 1e-3,
     width: float = 0.125,
+    onset_clips: bool = False,
 ) -> Path:
     """One run folder as ``train.py`` writes it: metrics.json, the CSVs, .hydra/config.yaml."""
     rng = np.random.default_rng(seed * 100 + fold)
     subject = f"sub{fold + 1:02d}"
-    records = _records(subject, clips, rng, mode)
+    records = _records(subject, clips, rng, mode, onset_clips)
     write_predictions(records, folder / "predictions.csv", CLASSES)
     write_frames(records, folder / "frames.csv", CLASSES)
     exact = scores_from_records(
