@@ -16,11 +16,6 @@ network's, ``stage`` = the method, ``epochs`` and ``width`` null, metrics that d
 
 ``k`` (half the feature-difference interval, in frames) is by default half the median annotated
 expression length of the split's training clips (never the test clips).
-
-Every record carries the predicted apex (the peak of the spotting curve; none for
-``lbptop_svm``) and the references' apexes (the middle frame; the peak of the mean magnitude of
-the clip's flow, head motion removed as for HOOF, where the store attached flow: with ``hoof``
-among the methods), so that ``metrics.json`` holds the network's reference rows too.
 """
 
 from __future__ import annotations
