@@ -63,8 +63,10 @@ def auto_k(train: Sequence[PreparedClip]) -> int:
 
 
 def flow_apex(c: PreparedClip, compensate: bool) -> int | None:
-    """The peak of the mean magnitude of the clip's flow (None without flow): flow ``j`` ends at
-    frame ``numbers[N - S + j]`` for ``S`` flow fields over ``N`` frames."""
+    """The flow reference's apex: the peak of the mean magnitude of the clip's flow, head motion
+    removed as for HOOF when ``compensate`` (None without flow: the store attaches it only with
+    ``hoof`` among the methods). Flow ``j`` ends at frame ``numbers[N - S + j]`` for ``S`` flow
+    fields over ``N`` frames."""
     if c.flow is None or len(c.flow) == 0:
         return None
     flow = np.asarray(c.flow, np.float32)
