@@ -238,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     for method, res in summary["methods"].items():
         scores = ", ".join(
-            f"{k} {v:.4f}" for k, v in res["pooled"].items() if v is not None and k != "clips"
+            f"{k} {v:.4f}"
+            for k, v in res["pooled"].items()
+            if isinstance(v, int | float) and k != "clips"
         )
         print(f"  {method:<11} {scores}  ({res['seconds']} s)")
     return 0

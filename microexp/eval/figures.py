@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from microexp.eval import plots
+from microexp.eval.gates import inside_outside_why
 from microexp.eval.record_scores import recognised
 from microexp.eval.records import ClipRecord, pooled_frames
 from microexp.eval.scores import confusion_matrix, roc_points
@@ -65,15 +66,16 @@ def write_plots(
 
     ``spot`` is the run's spotting configuration (its threshold is drawn in Fig. 2). With
     ``recognition=False`` (a spotting-only method) the confusion matrix and the accuracy bars are
-    left out; with ``spotting=False`` (no meaningful intensity) the ROC curve and Fig. 2.
-    ``curve`` names the ROC curve in its legend. Returns ``{name: path}`` of the PNGs written
-    into ``out``.
+    left out; with ``spotting=False`` (no meaningful intensity) the ROC curve and Fig. 2. The ROC
+    curve is drawn only where inside/outside frame AUC is defined
+    (:func:`microexp.eval.gates.inside_outside_why`). ``curve`` names the ROC curve in its
+    legend. Returns ``{name: path}`` of the PNGs written into ``out``.
     """
     out.mkdir(parents=True, exist_ok=True)
     prefix = f"{title}: " if title else ""
     images: dict[str, Path] = {}
-    if spotting:
-        scores, inside = pooled_frames(records)
+    scores, inside = pooled_frames(records)
+    if spotting and inside_outside_why(inside, "the ROC curve") is None:
         roc = roc_points(scores, inside)
         if roc.defined:
             images["roc"] = plots.plot_roc(

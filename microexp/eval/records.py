@@ -1,9 +1,9 @@
 """Per-clip prediction records, and the CSV files a run writes (and the report reads back).
 
-``predictions.csv`` holds one row per clip (subject, episode, true and predicted label, true and
-predicted interval, confidence, class probabilities). ``frames.csv`` holds one row per predicted
-frame (intensity, truth, state, class probabilities), so that pooled frame-level ROC curves can
-be recomputed across the folds of a sweep without re-running anything.
+``predictions.csv`` holds one row per clip (subject, episode, true and predicted label, true
+interval, predicted apex and interval, confidence, the reference apexes, class probabilities).
+``frames.csv`` holds one row per predicted frame (intensity, truth, state, class probabilities),
+so that every score can be recomputed across the folds of a sweep without re-running anything.
 """
 
 from __future__ import annotations
@@ -11,15 +11,17 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from microexp.eval.apex import centre_frame, predicted_apex
 from microexp.eval.spotting import Interval, clip_prediction, intensity_states, spot_intervals
 from microexp.states import STATES
 
-PREDICTION_FIELDS = (
+#: The columns every ``predictions.csv`` holds (files older than apex spotting have only these).
+REQUIRED_FIELDS = (
     "subject",
     "episode",
     "true_label",
@@ -36,11 +38,21 @@ PREDICTION_FIELDS = (
     "pred_intervals",
     "frames",
 )
+#: Every column of ``predictions.csv`` before the class probabilities ``p_<class>``.
+PREDICTION_FIELDS = (*REQUIRED_FIELDS, "first_frame", "ref_centre_apex", "ref_flow_apex")
+#: Columns that may be empty (None), in files of every age.
+_OPTIONAL_INTS = ("pred_onset", "pred_apex", "pred_offset", *PREDICTION_FIELDS[-3:])
 
 
 @dataclass
 class ClipRecord:
-    """Everything predicted for one clip (frame-level arrays over the predicted frames)."""
+    """Everything predicted for one clip (frame-level arrays over the predicted frames).
+
+    ``pred_apex`` is the peak of the smoothed predicted intensity; ``ref_centre_apex`` and
+    ``ref_flow_apex`` are the references' apexes (None where unknown). ``first_frame`` is the
+    clip's first frame (None: the first predicted frame); a prediction closes a step from the
+    frame before it, so the first frame of a clip may have none.
+    """
 
     subject: str
     episode: str
@@ -57,6 +69,20 @@ class ClipRecord:
     pred_label: int = -1
     confidence: float = float("nan")
     clip_probs: np.ndarray | None = None
+    first_frame: int | None = None
+    pred_apex: int | None = None
+    ref_centre_apex: int | None = None
+    ref_flow_apex: int | None = None
+
+    @property
+    def start(self) -> int:
+        """The clip's first frame number."""
+        return int(self.frame_numbers[0]) if self.first_frame is None else self.first_frame
+
+    @property
+    def length(self) -> int:
+        """The clip's length in frames, from its first frame to its last predicted frame."""
+        return int(self.frame_numbers[-1]) - self.start + 1
 
     @property
     def truth(self) -> Interval:
@@ -85,13 +111,21 @@ def make_record(
     target: np.ndarray,
     probs: np.ndarray,
     spot: dict | None = None,
+    first_frame: int | None = None,
+    flow_apex: int | None = None,
 ) -> ClipRecord:
-    """Spot intervals in the predicted intensity and label the clip."""
+    """Spot intervals and the apex in the predicted intensity and label the clip.
+
+    ``first_frame``: the clip's first frame (default: the first of ``frame_numbers``);
+    ``flow_apex``: the flow reference's apex (:func:`microexp.eval.apex.peak_frame` of the mean
+    flow magnitude), if known.
+    """
     frames = np.asarray(frame_numbers, np.int64)
     y = np.asarray(intensity, np.float64)
-    intervals = spot_intervals(y, frames, **(spot or {}))
+    spot = spot or {}
+    intervals = spot_intervals(y, frames, **spot)
     pred = clip_prediction(np.asarray(probs, np.float64), intervals, frames)
-    return ClipRecord(
+    record = ClipRecord(
         subject=subject,
         episode=episode,
         label=int(label),
@@ -107,7 +141,26 @@ def make_record(
         pred_label=pred.label,
         confidence=pred.confidence,
         clip_probs=pred.probs,
+        first_frame=None if first_frame is None else int(first_frame),
     )
+    return with_apexes(record, smooth=spot.get("smooth", 1), flow_apex=flow_apex)
+
+
+def with_apexes(
+    record: ClipRecord, *, smooth: int = 1, flow_apex: int | None = None
+) -> ClipRecord:
+    """``record`` with its predicted apex (intensity smoothed over ``smooth`` frames, as the
+    spotting smooths it), its centre-frame apex and the flow reference's apex set."""
+    return replace(
+        record,
+        pred_apex=predicted_apex(record.intensity, record.frame_numbers, smooth),
+        ref_centre_apex=centre_frame(record.frame_numbers),
+        ref_flow_apex=flow_apex,
+    )
+
+
+def _cell(value: int | None) -> int | str:
+    return "" if value is None else value
 
 
 def write_predictions(records: Sequence[ClipRecord], path: Path, classes: Sequence[str]) -> Path:
@@ -132,10 +185,13 @@ def write_predictions(records: Sequence[ClipRecord], path: Path, classes: Sequen
                     r.apex,
                     r.offset,
                     main.start if main else "",
-                    main.peak if main and main.peak is not None else "",
+                    _cell(r.pred_apex),
                     main.end if main else "",
                     json.dumps([[iv.start, iv.end, round(iv.score, 6)] for iv in r.intervals]),
                     len(r.frame_numbers),
+                    r.start,
+                    _cell(r.ref_centre_apex),
+                    _cell(r.ref_flow_apex),
                 ]
                 + [f"{p:.6f}" for p in probs]
             )
@@ -170,7 +226,11 @@ def write_frames(records: Sequence[ClipRecord], path: Path, classes: Sequence[st
 
 
 def read_predictions(path: Path) -> list[dict]:
-    """Rows of a ``predictions.csv`` as dicts (labels as ints, intervals parsed)."""
+    """Rows of a ``predictions.csv`` as dicts (labels as ints, intervals parsed).
+
+    Columns that older files lack (the reference apexes, the first frame) are None, and so is
+    their ``pred_apex``: it held the spotted interval's peak, not the apex of the whole clip.
+    """
     rows = []
     with Path(path).open(newline="") as fh:
         for row in csv.DictReader(fh):
@@ -184,8 +244,10 @@ def read_predictions(path: Path) -> list[dict]:
                 "frames",
             ):
                 out[key] = int(row[key])
-            for key in ("pred_onset", "pred_apex", "pred_offset"):
-                out[key] = int(row[key]) if row[key] not in ("", None) else None
+            for key in _OPTIONAL_INTS:
+                out[key] = int(row[key]) if row.get(key) not in ("", None) else None
+            if "ref_centre_apex" not in row:
+                out["pred_apex"] = None
             out["confidence"] = float(row["confidence"])
             out["pred_intervals"] = [
                 Interval(int(a), int(b), score=float(s))
@@ -235,6 +297,10 @@ def records_from_files(
                 pred_label=row["pred_label"],
                 confidence=row["confidence"],
                 clip_probs=clip_probs,
+                first_frame=row["first_frame"],
+                pred_apex=row["pred_apex"],
+                ref_centre_apex=row["ref_centre_apex"],
+                ref_flow_apex=row["ref_flow_apex"],
             )
         )
     return records

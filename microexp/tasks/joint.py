@@ -2,10 +2,13 @@
 step and an L1 loss on intensity (paper §2.2); evaluated over whole clips.
 
 Validation and test run the GRU over each whole clip (in chunks that carry the hidden state),
-spot intervals in the predicted intensity, label each clip by the mean class probability inside
-its spotted interval, and compute: pooled frame-level ROC AUC, MEGC interval F1, accuracy, UF1,
-UAR and the confusion matrix. At test end the run folder receives ``predictions.csv``,
-``frames.csv`` and the plots (ROC, confusion matrix, Fig. 2 panels, per-subject accuracy).
+spot intervals and the apex in the predicted intensity, label each clip by the mean class
+probability inside its spotted interval, and compute accuracy, UF1, UAR, apex errors, phase AUC
+and, where enough frames lie outside the annotated intervals, frame-level ROC AUC and MEGC
+interval F1 (an undefined score is not logged). Each clip's record also holds the references'
+apexes: its middle frame and the peak of the mean magnitude of the flow the network receives. At
+test end the run folder receives ``predictions.csv``, ``frames.csv`` and the plots (ROC,
+confusion matrix, Fig. 2 panels, per-subject accuracy).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torchmetrics import MetricCollection
+from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
 from microexp.classes import CLASSES_5
+from microexp.eval.apex import apex_scores, peak_frame
 from microexp.eval.figures import write_plots
+from microexp.eval.gates import MIN_OUTSIDE_FRACTION, PHASE_LEVEL
 from microexp.eval.metrics import (
     FrameAUROC,
     IntervalF1,
@@ -34,6 +39,7 @@ from microexp.eval.records import (
     write_predictions,
 )
 from microexp.eval.spotting import DEFAULT_SPOT, match_intervals
+from microexp.eval.spotting_scores import APEX_KEYS
 from microexp.models.joint import JointNet, infer_clip
 from microexp.tasks.base import BaseTask, valid_mean, weighted_mean
 from microexp.tasks.class_weights import per_class_weights
@@ -102,7 +108,13 @@ class JointTask(BaseTask):
             {"frame_accuracy": MulticlassAccuracy(num_classes=n, average="micro")}
         ).clone(prefix="train/")
         clip_metrics = MetricCollection(
-            {**dict(recognition_metrics(n).items()), "auc": FrameAUROC(), "spot_f1": IntervalF1()},
+            {
+                **dict(recognition_metrics(n).items()),
+                "auc": FrameAUROC(min_negative_fraction=MIN_OUTSIDE_FRACTION),
+                "spot_f1": IntervalF1(min_outside_fraction=MIN_OUTSIDE_FRACTION),
+                "phase_auc": FrameAUROC(),
+                **{key: MeanMetric() for key in APEX_KEYS},
+            },
             compute_groups=False,
         )
         self.val_metrics = clip_metrics.clone(prefix="val/")
@@ -171,14 +183,17 @@ class JointTask(BaseTask):
 
     def _evaluate(self, batch: dict, metrics: MetricCollection, keep: bool) -> None:
         probs, intensity = self.infer(batch["frames"], batch["flow"])
+        # the flow reference: mean magnitude of the flow each step receives (B, T)
+        magnitude = batch["flow"].float().norm(dim=2).mean(dim=(-2, -1))
         valid = batch["valid"]
         labels = batch["label"]
+        numbers = batch["frame_numbers"]
         preds = []
-        f1 = metrics["spot_f1"]
         for i in range(valid.shape[0]):
             n = int(valid[i].sum())
             if n == 0:
                 continue
+            frames = numbers[i, 1 : n + 1].cpu().numpy()
             record = make_record(
                 subject=batch["subject"][i],
                 episode=batch["episode"][i],
@@ -186,14 +201,15 @@ class JointTask(BaseTask):
                 onset=int(batch["onset"][i]),
                 apex=int(batch["apex"][i]),
                 offset=int(batch["offset"][i]),
-                frame_numbers=batch["frame_numbers"][i, 1 : n + 1].cpu().numpy(),
+                frame_numbers=frames,
                 intensity=intensity[i, :n].float().cpu().numpy(),
                 target=batch["intensity"][i, :n].float().cpu().numpy(),
                 probs=probs[i, :n].float().cpu().numpy(),
                 spot=self.spot,
+                first_frame=int(numbers[i, 0]),
+                flow_apex=peak_frame(magnitude[i, :n].cpu().numpy(), frames),
             )
-            m = match_intervals(record.intervals, [record.truth])
-            f1.update(m.tp, m.fp, m.fn)
+            _update_clip(metrics, record)
             preds.append(record.pred_label)
             if keep:
                 self.records.append(record)
@@ -202,11 +218,24 @@ class JointTask(BaseTask):
             pred_t = torch.tensor(preds, device=labels.device)
             for key in ("accuracy", "uf1", "uar"):
                 metrics[key].update(pred_t, labels[has])
-        metrics["auc"].update(intensity[valid].float(), batch["inside"][valid].long())
-        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=int(has.sum()))
+        scores = intensity[valid].float()
+        metrics["auc"].update(scores, batch["inside"][valid].long())
+        metrics["phase_auc"].update(scores, (batch["intensity"][valid] >= PHASE_LEVEL).long())
+
+    def _log_scores(self, metrics: MetricCollection) -> None:
+        """Log the epoch's scores that are defined (never NaN), then start the next epoch."""
+        for name, metric in metrics.items():
+            if metric.update_called:
+                value = metric.compute()
+                if torch.isfinite(value):
+                    self.log(name, value.float())
+        metrics.reset()
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, self.val_metrics, keep=False)
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_scores(self.val_metrics)
 
     def on_test_epoch_start(self) -> None:
         self.records = []
@@ -215,6 +244,7 @@ class JointTask(BaseTask):
         self._evaluate(batch, self.test_metrics, keep=True)
 
     def on_test_epoch_end(self) -> None:
+        self._log_scores(self.test_metrics)
         if self.trainer.is_global_zero and self.records:
             self.write_artifacts(self.records, self.run_dir)
 
@@ -230,3 +260,14 @@ class JointTask(BaseTask):
         images = write_plots(records, out, classes, self.spot, self.fig2_panels)
         self.log_images({f"test/{name}": path for name, path in images.items()})
         return {**files, **images}
+
+
+def _update_clip(metrics: MetricCollection, record: ClipRecord) -> None:
+    """Add one clip's interval matches, frame counts and apex errors to ``metrics``."""
+    m = match_intervals(record.intervals, [record.truth])
+    outside = int((~record.inside).sum())
+    metrics["spot_f1"].update(m.tp, m.fp, m.fn, len(record.inside), outside)
+    if record.pred_apex is not None:
+        errors = apex_scores([(record.pred_apex, record.apex, record.length)])
+        for key in APEX_KEYS:
+            metrics[key].update(errors[key])

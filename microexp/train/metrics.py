@@ -10,8 +10,11 @@ from typing import Any
 
 import torch
 
-#: Scores every run's record holds (null where the stage does not compute them).
-SCORES = ("test/auc", "test/accuracy", "test/uf1", "test/uar", "test/spot_f1")
+from microexp.eval.record_scores import SCORE_KEYS
+
+#: Scores every run's record holds, in this order (null where the stage does not compute them;
+#: a spotting score's ``*_why`` says why it is null).
+SCORES: tuple[str, ...] = tuple(f"test/{k}" for k in SCORE_KEYS if k != "clips")
 #: Counts copied from the data summary, as ``data/<name>``.
 DATA_COUNTS = (
     "clips",
@@ -65,6 +68,9 @@ def run_metrics(
         exact: scores recomputed in float64 from the per-clip records (they replace the
             logged float32 ones, so ``metrics.json`` agrees with ``predictions.csv``).
         pretrained: the stage hand-off's record (joint stage), as ``pretrained/<key>``.
+
+    The test scores come in the order of :data:`SCORES` (None where missing), then the other
+    logged test values (a loss, a backbone stage's own scores).
     """
     metrics: dict[str, Any] = {
         "stage": stage,
@@ -75,11 +81,11 @@ def run_metrics(
         "selected": selected,
     }
     metrics.update(val)
-    metrics.update(test)
+    tests = dict(test)
     if exact:
-        metrics.update({f"test/{k}": v for k, v in exact.items() if k != "clips"})
-    for name in SCORES:
-        metrics.setdefault(name, None)
+        tests.update({f"test/{k}": v for k, v in exact.items() if k != "clips"})
+    metrics.update({name: tests.pop(name, None) for name in SCORES})
+    metrics.update(tests)
     metrics.update({f"data/{k}": data[k] for k in DATA_COUNTS})
     metrics["data/skipped_reasons"] = data["skipped_reasons"]
     metrics["data/fingerprint"] = data["fingerprint"]
@@ -92,6 +98,16 @@ def run_metrics(
 
 
 def write_metrics(path: Path, metrics: Mapping[str, Any]) -> Path:
-    """``metrics.json`` (values JSON cannot hold written as strings)."""
-    path.write_text(json.dumps(metrics, indent=2, default=str))
+    """``metrics.json`` (values JSON cannot hold written as strings; NaN and infinities, which
+    JSON has no word for, as null)."""
+    path.write_text(json.dumps(_finite(metrics), indent=2, default=str, allow_nan=False))
     return path
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (at any depth) replaced by None."""
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return None if isinstance(value, float) and not math.isfinite(value) else value

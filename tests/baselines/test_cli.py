@@ -22,6 +22,7 @@ from microexp.classes import CLASSES_5
 from microexp.data.datamodule import MicroExpDataModule
 from microexp.data.splits import make_splits
 from microexp.eval.records import PREDICTION_FIELDS, records_from_files
+from microexp.train.metrics import SCORES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,11 +33,7 @@ NETWORK_KEYS = {
     "split",
     "test_subjects",
     "selected",
-    "test/auc",
-    "test/accuracy",
-    "test/uf1",
-    "test/uar",
-    "test/spot_f1",
+    *SCORES,
     "data/clips",
     "data/subjects",
     "data/skipped",
@@ -80,7 +77,10 @@ def cli_run(tiny_dataset: Path, cache_dir: Path, tmp_path_factory: pytest.TempPa
 
 
 def read_metrics(path: Path) -> dict:
-    return json.loads(path.read_text())
+    def refuse(name: str) -> None:
+        raise ValueError(f"{path} holds {name}")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
 
 
 def test_cli_writes_the_network_files(cli_run, capsys) -> None:
@@ -103,19 +103,30 @@ def test_cli_writes_the_network_files(cli_run, capsys) -> None:
         assert all(len(r.frame_numbers) == len(r.inside) > 0 for r in records)
         # the metrics agree with the files
         scores = applicable_scores(records, method, len(CLASSES_5))
-        for key in ("auc", "accuracy", "uf1", "uar", "spot_f1"):
+        for key in [k for k in scores if k != "clips"]:
             want = metrics[f"test/{key}"]
             assert (scores[key] is None) == (want is None), key
-            if want is not None:
-                assert scores[key] == pytest.approx(want)
+            if isinstance(want, str):
+                assert scores[key] == want
+            elif want is not None:
+                assert scores[key] == pytest.approx(want, abs=1e-3 if "auc" in key else 1e-9)
+        # no flow attached without HOOF: the flow reference is null, with its reason
+        assert metrics["test/ref_flow/apex_mae"] is None and metrics["test/ref_flow/apex_why"]
+        assert (
+            metrics["test/ref_centre/apex_mae"] >= 0
+            and metrics["test/ref_centre/apex_why"] is None
+        )
 
     lbp = read_metrics(out / "lbp" / "fold_00" / "metrics.json")
     assert 0 <= lbp["test/auc"] <= 1 and 0 <= lbp["test/spot_f1"] <= 1
+    assert lbp["test/apex_mae"] >= 0 and 0 <= lbp["test/phase_auc"] <= 1
     assert lbp["test/accuracy"] is None and lbp["test/uf1"] is None
     assert lbp["baseline/k"] >= 1
     svm = read_metrics(out / "lbptop_svm" / "fold_00" / "metrics.json")
     assert 0 <= svm["test/accuracy"] <= 1 and 0 <= svm["test/uar"] <= 1
     assert svm["test/auc"] is None and svm["test/spot_f1"] is None
+    assert svm["test/apex_mae"] is None and svm["test/apex_why"].startswith("the method predicts")
+    assert svm["test/ref_centre/apex_mae"] == lbp["test/ref_centre/apex_mae"]
 
     spot = records_from_files(
         out / "lbp" / "fold_00" / "predictions.csv",
@@ -161,6 +172,10 @@ def test_runner_hoof_path_on_hand_made_flow(
     assert result.metrics["test/auc"] > 0.8
     for r in result.records:
         assert r.inside[int(np.argmax(r.intensity))]
+        assert r.pred_apex == r.frame_numbers[int(np.argmax(r.intensity))]
+        # the flow reference: the planted motion lies inside the annotated interval
+        assert r.onset <= r.ref_flow_apex <= r.offset
+    assert result.metrics["test/ref_flow/apex_mae"] is not None
     assert (tmp_path / "hoof" / "fold_01" / "metrics.json").is_file()
 
 

@@ -200,3 +200,73 @@ def test_evaluation_step_reads_valid_steps_only() -> None:
     assert metrics["accuracy"].compute().item() == pytest.approx(0.5)  # clip 1 is class 1
     # clip 0's interval is its truth (102-103), clip 1's truth (101-102) is missed
     assert metrics["spot_f1"].compute().item() == pytest.approx(2 / 3)
+
+
+def _onset_task() -> JointTask:
+    """Two clips of 5 steps: clip 0 peaks at step 2, clip 1 predicts 1.0 everywhere."""
+    logits = [[[L2, 0.0, 0.0]] * 5, [[0.0, L2, 0.0]] * 5]
+    intensity = [[0.2, 0.6, 0.9, 0.5, 0.1], [1.0] * 5]
+    return JointTask(
+        net=Scripted(logits, intensity),
+        optimizer=functools.partial(torch.optim.SGD, lr=0.1),
+        class_names=("a", "b", "c"),
+        spot={"method": "threshold", "threshold": 0.5, "smooth": 1, "min_length": 1},
+        eval_chunk=2,
+    )
+
+
+def _onset_batch() -> dict:
+    """Clips cut at their onset (frame 200) and offset (205): every step inside. The flow the
+    network receives has a bump at step 1 of clip 0 (frame 202) and step 3 of clip 1 (204)."""
+    b, t = 2, 5
+    flow = torch.zeros(b, t, 2, 4, 4)
+    flow[:, :, 0, 0, 0] = torch.arange(t, dtype=torch.float32)  # which step (Scripted)
+    flow[0, 1, 1] = 10.0
+    flow[1, 3, 1] = 10.0
+    apex = [203, 201]
+    numbers = torch.arange(200, 206)
+    target = [
+        [1 - abs(f - a) / (205 - a if f > a else a - 200) for f in range(201, 206)] for a in apex
+    ]
+    return {
+        "frames": torch.zeros(b, t + 1, 3, 4, 4, dtype=torch.uint8),
+        "flow": flow,
+        "valid": torch.ones(b, t, dtype=torch.bool),
+        "inside": torch.ones(b, t, dtype=torch.bool),
+        "label": torch.tensor([0, 0]),
+        "intensity": torch.tensor(target),
+        "frame_numbers": numbers.repeat(b, 1),
+        "subject": ["sub01", "sub01"],
+        "episode": ["EP01", "EP02"],
+        "onset": torch.tensor([200, 200]),
+        "apex": torch.tensor(apex),
+        "offset": torch.tensor([205, 205]),
+    }
+
+
+def test_evaluation_of_clips_cut_at_onset_and_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    task = _onset_task()
+    task.on_test_epoch_start()
+    task.test_step(_onset_batch(), 0)
+    first, second = task.records
+    assert [r.first_frame for r in task.records] == [200, 200]
+    assert [r.length for r in task.records] == [6, 6]
+    # the predicted apex: clip 0's peak; clip 1's flat curve peaks at the middle frame
+    assert (first.pred_apex, second.pred_apex) == (203, 203)
+    assert (first.ref_centre_apex, second.ref_centre_apex) == (203, 203)
+    # the flow reference: the planted bump of each clip
+    assert (first.ref_flow_apex, second.ref_flow_apex) == (202, 204)
+    logged: dict[str, float] = {}
+    monkeypatch.setattr(task, "log", lambda name, value, **_: logged.__setitem__(name, value))
+    task._log_scores(task.test_metrics)
+    # no frame outside the intervals: frame AUC and interval F1 are not logged (never NaN)
+    assert "test/auc" not in logged and "test/spot_f1" not in logged
+    assert all(math.isfinite(float(v)) for v in logged.values())
+    # apex errors 0 and 2 frames over clips of 6 frames (2 > 10% of 6: a miss)
+    assert float(logged["test/apex_mae"]) == pytest.approx(1.0)
+    assert float(logged["test/apex_nmae"]) == pytest.approx(1 / 6)
+    assert float(logged["test/apex_hit"]) == pytest.approx(0.5)
+    # phase AUC: positives (target >= 0.5) 0.6, 0.9, 0.5 (clip 0) and 1, 1, 1 (clip 1);
+    # negatives 0.2, 0.1 and 1, 1: 2 + 2 + 2 + 3 * (2 + 2 * 0.5) = 15 of 24 pairs
+    assert float(logged["test/phase_auc"]) == pytest.approx(15 / 24, abs=1e-6)
+    assert logged["test/accuracy"] == pytest.approx(0.5)  # clip 1 predicts class b

@@ -13,6 +13,7 @@ import pytorch_lightning as pl
 
 from microexp.train.config import ConfigError
 from microexp.train.job import train
+from microexp.train.metrics import SCORES
 from tests.conftest import ROOT, composed, tiny_overrides
 
 REQUIRED = (
@@ -28,6 +29,10 @@ REQUIRED = (
     "epochs",
     "seconds",
 )
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"metrics.json holds {name}")
 
 
 @pytest.fixture
@@ -55,10 +60,14 @@ def test_joint_trains_backbones_first_then_reuses_them(overrides: list[str]) -> 
     assert metrics["pretrained/trained_first"] == ["spatial", "temporal"]
     for stage in ("spatial", "temporal"):
         assert json.loads((run / stage / "metrics.json").read_text())["stage"] == stage
-    saved = json.loads((run / "metrics.json").read_text())
-    assert set(REQUIRED) <= set(saved)
+    saved = json.loads((run / "metrics.json").read_text(), parse_constant=_refuse)
+    assert set(REQUIRED) <= set(saved) and set(SCORES) <= set(saved)
     for key in ("test/auc", "test/accuracy", "test/uf1", "test/uar", "test/spot_f1"):
         assert saved[key] is None or 0.0 <= saved[key] <= 1.0, key
+    # apex spotting and the references, from the records and the flow the network received
+    for key in ("test/apex_mae", "test/ref_centre/apex_mae", "test/ref_flow/apex_mae"):
+        assert saved[key] >= 0, key
+    assert saved["test/apex_why"] is None and saved["test/ref_flow/apex_why"] is None
     assert saved["data/skipped"] == 0 and saved["data/test_clips"] == 5
     for name in (
         "predictions.csv",
@@ -70,6 +79,7 @@ def test_joint_trains_backbones_first_then_reuses_them(overrides: list[str]) -> 
         assert (run / name).is_file(), name
     rows = (run / "predictions.csv").read_text().splitlines()
     assert len(rows) == 1 + 5 and rows[0].startswith("subject,episode,true_label")
+    assert "first_frame,ref_centre_apex,ref_flow_apex" in rows[0]
     # a second joint run finds the matching backbones instead of training them again
     second = [o.replace("paths.output_dir=", "paths.output_dir=") for o in overrides]
     second = [o if not o.startswith("paths.output_dir=") else o + "2" for o in second]
@@ -131,11 +141,13 @@ def test_wandb_offline_run_holds_metrics_and_plots(overrides: list[str], monkeyp
     # machine: read it until the test metrics are there (or a minute has passed)
     deadline = time.monotonic() + 60
     logged = history(run_files[0])
-    while "test/spot_f1" not in logged and time.monotonic() < deadline:
+    while "test/apex_mae" not in logged and time.monotonic() < deadline:
         time.sleep(0.5)
         logged = history(run_files[0])
-    for key in ("test/accuracy", "test/auc", "test/uf1", "test/uar", "test/spot_f1"):
+    for key in ("test/accuracy", "test/uf1", "test/uar", "test/apex_mae", "test/apex_hit"):
         assert key in logged, sorted(logged)
+    for key in ("test/auc", "test/spot_f1", "test/phase_auc"):  # logged where defined, never NaN
+        assert (key in logged) == (metrics[key] is not None), (key, sorted(logged))
     assert logged["test/accuracy"][-1] == pytest.approx(metrics["test/accuracy"])
     images = {k.split("/")[1] for k in logged if k.startswith("test/") and k.endswith("/_type")}
     assert {"confusion", "fig2_best", "subject_accuracy"} <= images, sorted(logged)

@@ -45,7 +45,43 @@ def _metrics(**changes):
     return run_metrics(**{**args, **changes})
 
 
+#: Every run's test scores, in order (the reasons beside the spotting scores that can be null).
+TEST_SCORES = [
+    "test/accuracy",
+    "test/uf1",
+    "test/uar",
+    "test/outside_fraction",
+    "test/auc",
+    "test/auc_why",
+    "test/spot_f1",
+    "test/spot_precision",
+    "test/spot_recall",
+    "test/spot_f1_why",
+    "test/phase_auc",
+    "test/phase_auc_why",
+    "test/apex_mae",
+    "test/apex_nmae",
+    "test/apex_hit",
+    "test/apex_why",
+    "test/ref_centre/apex_mae",
+    "test/ref_centre/apex_nmae",
+    "test/ref_centre/apex_hit",
+    "test/ref_centre/apex_why",
+    "test/ref_flow/apex_mae",
+    "test/ref_flow/apex_nmae",
+    "test/ref_flow/apex_hit",
+    "test/ref_flow/apex_why",
+    "test/ref_whole/spot_f1",
+    "test/ref_whole/spot_precision",
+    "test/ref_whole/spot_recall",
+    "test/ref_whole/spot_f1_why",
+    "test/ref_whole/phase_auc",
+    "test/ref_whole/phase_auc_why",
+]
+
+
 def test_keys_in_order() -> None:
+    assert list(SCORES) == TEST_SCORES
     assert list(_metrics()) == [
         "stage",
         "fold",
@@ -54,12 +90,8 @@ def test_keys_in_order() -> None:
         "tuning_subjects",
         "selected",
         "val/accuracy",
-        "test/accuracy",
+        *TEST_SCORES,
         "test/loss",
-        "test/uf1",
-        "test/auc",
-        "test/uar",
-        "test/spot_f1",
         "data/clips",
         "data/subjects",
         "data/skipped",
@@ -104,3 +136,16 @@ def test_logged_numbers(tmp_path: Path) -> None:
     assert number(math.inf) is None and number(3) == 3
     path = write_metrics(tmp_path / "metrics.json", {"a": 1, "p": Path("/x")})
     assert json.loads(path.read_text()) == {"a": 1, "p": "/x"}
+
+
+def test_metrics_json_never_holds_nan(tmp_path: Path) -> None:
+    record = _metrics(exact={"auc": math.nan, "apex_mae": 2.0, "clips": 5})
+    record["data/skipped_reasons"] = [{"score": math.inf}]
+    text = write_metrics(tmp_path / "metrics.json", record).read_text()
+    saved = json.loads(text, parse_constant=_no_constant)
+    assert saved["test/auc"] is None and saved["test/apex_mae"] == 2.0
+    assert saved["data/skipped_reasons"] == [{"score": None}]
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"metrics.json holds {name}")

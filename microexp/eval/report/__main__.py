@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from microexp.eval.report.contents import Report, ReportError
-from microexp.eval.report.markdown import pct
+from microexp.eval.report.markdown import pct, score_text
 from microexp.eval.report.write import make_report
 
 
@@ -26,7 +26,16 @@ def summary_lines(report: Report) -> list[str]:
                 f"UAR {pct(p['uar'])}",
             ]
         if g.spotting:
-            parts += [f"frame AUC {pct(p['auc'])}", f"interval F1 {pct(p['spot_f1'])}"]
+            parts += [
+                f"frame AUC {pct(p['auc'])}",
+                f"interval F1 {pct(p['spot_f1'])}",
+                f"phase AUC {pct(p['phase_auc'])}",
+                f"apex MAE {score_text('apex_mae', p['apex_mae'])}",
+            ]
+        parts.append(
+            f"references: apex MAE centre {score_text('apex_mae', p['ref_centre/apex_mae'])}, "
+            f"flow {score_text('apex_mae', p['ref_flow/apex_mae'])}"
+        )
         lines.append(f"{g.method.row} ({g.name}): " + ", ".join(parts))
     lines.append(f"report: {report.out / 'report.md'} (+ report.json, PNGs)")
     if report.warnings:

@@ -22,8 +22,30 @@ FOLD_SCORES: dict[str, str] = {
     "accuracy": "Accuracy",
     "uf1": "UF1 (macro F1)",
     "uar": "UAR (macro recall)",
-    "auc": "Frame AUC",
+    "auc": "Frame AUC (inside/outside)",
     "spot_f1": "Interval F1 (IoU ≥ 0.5)",
+    "phase_auc": "Phase AUC (target ≥ 0.5)",
+    "apex_mae": "Apex MAE (frames)",
+    "apex_nmae": "Apex MAE / clip length",
+    "apex_hit": "Apex hits (±10% of the clip)",
+}
+#: Recognition and spotting scores among :data:`FOLD_SCORES`.
+RECOGNITION_SCORES: tuple[str, ...] = ("accuracy", "uf1", "uar")
+SPOTTING_SCORES: tuple[str, ...] = (
+    "auc",
+    "spot_f1",
+    "phase_auc",
+    "apex_mae",
+    "apex_nmae",
+    "apex_hit",
+)
+#: Scores counted in frames (every other score is a fraction, shown in percent).
+FRAME_SCORES: frozenset[str] = frozenset({"apex_mae"})
+#: The reference rows shown beside each method, by their ``ref_<name>/`` prefix.
+REFERENCE_ROWS: dict[str, str] = {
+    "centre": "Reference: centre frame as apex",
+    "flow": "Reference: flow-magnitude peak as apex",
+    "whole": "Reference: whole clip as the interval",
 }
 
 
@@ -78,6 +100,12 @@ class Report:
     warnings: list[str]
     created: str
     plots: dict[str, Path] = field(default_factory=dict)
+
+
+def why_key(key: str) -> str:
+    """The key of the reason beside a null score: ``auc`` -> ``auc_why``, ``apex_mae`` ->
+    ``apex_why`` (one reason for the three apex scores)."""
+    return "apex_why" if key.startswith("apex_") else f"{key}_why"
 
 
 def is_number(value: Any) -> bool:

@@ -7,14 +7,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from microexp.eval.report.contents import FOLD_SCORES, GroupReport, Report, is_number
+from microexp.eval.report.contents import (
+    FOLD_SCORES,
+    FRAME_SCORES,
+    REFERENCE_ROWS,
+    GroupReport,
+    Report,
+    is_number,
+    why_key,
+)
 from microexp.eval.report.paper_tables import (
     OURS_LABEL,
     PUBLISHED_LABEL,
     TABLE1_TITLE,
     TABLE2_TITLE,
 )
-from microexp.eval.report.tables import table_rows
+from microexp.eval.report.tables import APEX_EXTRA, table1_metric, table_rows
+
+#: The columns of the reference table: the apex scores, phase AUC and interval F1.
+REFERENCE_COLUMNS: tuple[str, ...] = ("apex_mae", "apex_nmae", "apex_hit", "phase_auc", "spot_f1")
 
 
 def pct(value: Any, digits: int = 2) -> str:
@@ -22,9 +33,18 @@ def pct(value: Any, digits: int = 2) -> str:
     return f"{100 * value:.{digits}f}%" if is_number(value) else "n/a"
 
 
-def _mean_std(stats: dict[str, Any] | None) -> str:
+def score_text(key: str, value: Any) -> str:
+    """A score as the report prints it: frames for :data:`FRAME_SCORES`, else percent."""
+    if key.split("/")[-1] in FRAME_SCORES:
+        return f"{value:.2f} frames" if is_number(value) else "n/a"
+    return pct(value)
+
+
+def _mean_std(stats: dict[str, Any] | None, key: str = "") -> str:
     if not stats or not stats.get("n"):
         return "n/a"
+    if key.split("/")[-1] in FRAME_SCORES:
+        return f"{stats['mean']:.2f} ± {stats['std']:.2f} frames ({stats['n']} folds)"
     return f"{100 * stats['mean']:.2f} ± {100 * stats['std']:.2f}% ({stats['n']} folds)"
 
 
@@ -77,30 +97,42 @@ def _header(report: Report) -> list[str]:
     return lines + ([f"- ⚠ {w}" for w in report.warnings] or ["None."])
 
 
+def _table(which: int, title: str, rows: list[dict[str, Any]], metric: str) -> list[str]:
+    """One of the paper's tables: published beside ours (pooled, per fold, extra scores)."""
+    extra = APEX_EXTRA if metric == "apex_mae" else ()
+    name = {"auc": "AUC", "accuracy": "Accuracy", "apex_mae": "Apex MAE"}[metric]
+    lines = ["", f"## Table {which} (paper layout): {title}", ""]
+    cells = []
+    for row in rows:
+        pub = f"{row['published']:.2f}%" if row["published"] is not None else "—"
+        if row.get("ours") is None:
+            ours, spread = row.get("why", "—"), ""
+        else:
+            ours = score_text(metric, row["ours"])
+            spread = _mean_std(
+                {"mean": row.get("ours_mean"), "std": row.get("ours_std"), "n": row.get("folds")},
+                metric,
+            )
+        more = [score_text(k, row[k]) if row.get(k) is not None else "—" for k in extra]
+        cells.append([row["method"], pub, ours, spread, *more])
+    published = "AUC" if which == 1 else name
+    return lines + _md_table(
+        [
+            "Technique" if which == 1 else "Methods",
+            f"{published}, {PUBLISHED_LABEL}",
+            f"{name}, {OURS_LABEL}, pooled",
+            f"{name}, {OURS_LABEL}, per-fold mean ± std",
+            *[f"{FOLD_SCORES[k]}, pooled" for k in extra],
+        ],
+        cells,
+    )
+
+
 def _paper_tables(report: Report) -> list[str]:
-    lines: list[str] = []
-    for which, title, metric in ((1, TABLE1_TITLE, "AUC"), (2, TABLE2_TITLE, "Accuracy")):
-        lines += ["", f"## Table {which} (paper layout): {title}", ""]
-        rows = []
-        for row in table_rows(report, which):
-            pub = f"{row['published']:.2f}%" if row["published"] is not None else "—"
-            if row.get("ours") is None:
-                ours, spread = row.get("why", "—"), ""
-            else:
-                ours = pct(row["ours"])
-                spread = _mean_std(
-                    {"mean": row["ours_mean"], "std": row["ours_std"], "n": row["folds"]}
-                )
-            rows.append([row["method"], pub, ours, spread])
-        lines += _md_table(
-            [
-                "Technique" if which == 1 else "Methods",
-                f"{metric}, {PUBLISHED_LABEL}",
-                f"{metric}, {OURS_LABEL}, pooled",
-                f"{metric}, {OURS_LABEL}, per-fold mean ± std",
-            ],
-            rows,
-        )
+    metric, sentence = table1_metric(report)
+    lines = _table(1, TABLE1_TITLE, table_rows(report, 1), metric)
+    lines += ["", sentence]
+    lines += _table(2, TABLE2_TITLE, table_rows(report, 2), "accuracy")
     return lines + ["", _published_note(report)]
 
 
@@ -123,13 +155,39 @@ def _pooled_table(g: GroupReport) -> list[str]:
     for key, name in FOLD_SCORES.items():
         if key not in g.per_fold:
             continue
-        extra = ""
-        if key == "spot_f1":
+        value, why = g.pooled[key], g.pooled.get(why_key(key))
+        shown = f"n/a: {why}" if value is None and why else score_text(key, value)
+        if key == "spot_f1" and value is not None:
             p = g.pooled
-            extra = f" (TP {p['spot_tp']}, FP {p['spot_fp']}, FN {p['spot_fn']})"
-        rows.append([name, pct(g.pooled[key]) + extra, _mean_std(g.per_fold[key])])
+            shown += f" (TP {p['spot_tp']}, FP {p['spot_fp']}, FN {p['spot_fn']})"
+        rows.append([name, shown, _mean_std(g.per_fold[key], key)])
     return ["", "### Pooled over all folds", ""] + _md_table(
         ["Metric", "pooled", "per-fold mean ± std"], rows
+    )
+
+
+def _reference_table(g: GroupReport) -> list[str]:
+    """The method's spotting scores beside the reference rows, pooled over all folds."""
+    p = g.pooled
+    rows = [
+        [f"{g.method.row} ({g.name})"]
+        + [score_text(k, p[k]) if g.spotting else "—" for k in REFERENCE_COLUMNS]
+    ]
+    whys = []
+    for name, title in REFERENCE_ROWS.items():
+        cells = []
+        for k in REFERENCE_COLUMNS:
+            key = f"ref_{name}/{k}"
+            cells.append(score_text(k, p[key]) if key in p else "—")
+        rows.append([title, *cells])
+        for k in ("apex", "spot_f1", "phase_auc"):
+            why = p.get(f"ref_{name}/{k}_why")
+            if why:
+                whys.append(f"- {title}: {why}")
+    return (
+        ["", "### Beside the references (pooled over all folds)", ""]
+        + _md_table(["", *(FOLD_SCORES[k] for k in REFERENCE_COLUMNS)], rows)
+        + ([""] + whys if whys else [])
     )
 
 
@@ -140,7 +198,7 @@ def _fold_table(g: GroupReport) -> list[str]:
             f["fold"] if f["fold"] is not None else "—",
             ", ".join(f["test_subjects"]),
             f["scores"]["clips"],
-            *[pct(f["scores"][k]) for k in cols],
+            *[score_text(k, f["scores"][k]) for k in cols],
             f["epochs"] if f["epochs"] is not None else "—",
             f["selected"] or "—",
             f["seconds"] if f["seconds"] is not None else "—",
@@ -152,24 +210,35 @@ def _fold_table(g: GroupReport) -> list[str]:
 
 
 def _subject_table(g: GroupReport) -> list[str]:
+    spots = ("auc", "spot_f1", "phase_auc", "apex_mae")
     rows = [
         [
             s["subject"],
             ", ".join(s["folds"]),
             s["clips"],
             pct(s["accuracy"]) if g.recognition else "—",
-            pct(s["auc"]) if g.spotting else "—",
-            pct(s["spot_f1"]) if g.spotting else "—",
+            *[score_text(k, s[k]) if g.spotting else "—" for k in spots],
         ]
         for s in g.subjects
     ]
     return ["", "### Per subject", ""] + _md_table(
-        ["subject", "fold(s)", "clips", "accuracy", "frame AUC", "interval F1"], rows
+        [
+            "subject",
+            "fold(s)",
+            "clips",
+            "accuracy",
+            "frame AUC",
+            "interval F1",
+            "phase AUC",
+            "apex MAE",
+        ],
+        rows,
     )
 
 
 def _group_section(g: GroupReport, out: Path) -> list[str]:
-    lines = _group_intro(g) + _pooled_table(g) + _fold_table(g) + _subject_table(g)
+    lines = _group_intro(g) + _pooled_table(g) + _reference_table(g) + _fold_table(g)
+    lines += _subject_table(g)
     if g.confusion is not None:
         lines += ["", "### Confusion matrix (rows true, columns predicted)", ""]
         lines += _md_table(

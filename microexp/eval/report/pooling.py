@@ -14,9 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from microexp.eval.record_scores import recognised, record_scores
+from microexp.eval.record_scores import SCORE_KEYS, recognised, record_scores
 from microexp.eval.records import ClipRecord, pooled_frames
-from microexp.eval.report.contents import FOLD_SCORES, GroupReport, is_number
+from microexp.eval.report.contents import (
+    FOLD_SCORES,
+    RECOGNITION_SCORES,
+    SPOTTING_SCORES,
+    GroupReport,
+    is_number,
+)
 from microexp.eval.report.paper_tables import method_for
 from microexp.eval.report.runs import (
     Run,
@@ -29,17 +35,17 @@ from microexp.eval.scores import confusion_matrix, roc_points
 
 logger = logging.getLogger(__name__)
 
-RECOGNITION_SCORES = ("accuracy", "uf1", "uar")
-SPOTTING_SCORES = ("auc", "spot_f1")
-
-#: How far a recomputed score may be from the one in ``metrics.json`` (``frames.csv`` holds
-#: intensities to 6 decimals, which can tie frames and move the AUC a little).
+#: The reference rows' numeric scores (``ref_<name>/<score>``), as ``metrics.json`` holds them.
+REFERENCE_SCORES: tuple[str, ...] = tuple(
+    k for k in SCORE_KEYS if k.startswith("ref_") and not k.endswith("_why")
+)
+#: Where a score is recomputed from ``predictions.csv`` only (exact) or from ``frames.csv``
+#: (intensities to 6 decimals, which can tie frames and move an AUC a little), how far it may
+#: be from the one in ``metrics.json``; a null must be null on both sides.
 TOLERANCE: dict[str, float] = {
-    "accuracy": 1e-6,
-    "uf1": 1e-6,
-    "uar": 1e-6,
-    "spot_f1": 1e-6,
+    **{k: 1e-6 for k in SCORE_KEYS if not k.endswith("_why") and k != "clips"},
     "auc": 1e-3,
+    "phase_auc": 1e-3,
 }
 
 
@@ -93,16 +99,22 @@ def _spot_config(runs: Sequence[Run]) -> dict[str, Any]:
     return {}
 
 
+def _shown(value: Any) -> str:
+    return f"{value:.4f}" if is_number(value) else "null"
+
+
 def _check_saved(run: Run, scores: dict[str, Any], roots: Sequence[Path]) -> str | None:
-    """A warning when ``metrics.json`` disagrees with the scores recomputed from the CSVs."""
+    """A warning when ``metrics.json`` disagrees with the scores recomputed from the CSVs (a
+    key that an older ``metrics.json`` lacks is not checked; NaN there counts as null)."""
     bad = []
     for key, tol in TOLERANCE.items():
-        saved = run.metrics.get(f"test/{key}")
-        if not is_number(saved):
+        if f"test/{key}" not in run.metrics:
             continue
-        mine = scores.get(key, math.nan)
-        if not (math.isfinite(mine) and abs(mine - saved) <= tol):
-            bad.append(f"test/{key} {saved:.4f} vs {mine:.4f}")
+        saved, mine = run.metrics[f"test/{key}"], scores.get(key)
+        if not is_number(saved) and not is_number(mine):
+            continue
+        if not (is_number(saved) and is_number(mine) and abs(mine - saved) <= tol):
+            bad.append(f"test/{key} {_shown(saved)} vs {_shown(mine)}")
     if not bad:
         return None
     return (
@@ -147,8 +159,7 @@ def _outputs(
             f"are over the others"
         )
     declared = any(
-        run.metrics.get("test/auc") is not None or run.metrics.get("test/spot_f1") is not None
-        for run in runs
+        run.metrics.get(f"test/{key}") is not None for run in runs for key in SPOTTING_SCORES
     )
     finite = all(np.all(np.isfinite(r.intensity)) for r in records)
     spotting = declared and finite
@@ -157,7 +168,7 @@ def _outputs(
     if not recognition:
         notes.append("spotting only: no clip has a predicted class (pred_label -1)")
     if not declared:
-        notes.append("recognition only: metrics.json has no spotting scores (test/auc null)")
+        notes.append("recognition only: metrics.json has no spotting score (all null)")
     for run in runs:
         if run.metrics.get("resumed_from"):
             notes.append(f"{label(run, roots)} resumed from {run.metrics['resumed_from']}")
@@ -182,7 +193,8 @@ def _fold_row(run: Run, scores: dict[str, Any]) -> dict[str, Any]:
 def _subject_rows(
     runs: Sequence[Run], records: Sequence[ClipRecord], n: int, recognition: bool, spotting: bool
 ) -> list[dict[str, Any]]:
-    """One row per test subject: its folds, clips, accuracy, frame AUC and interval F1."""
+    """One row per test subject: its folds, clips, accuracy, frame AUC, interval F1, phase
+    AUC and apex MAE."""
     subjects = []
     for subject in sorted({r.subject for r in records}):
         mine = [r for r in records if r.subject == subject]
@@ -195,8 +207,7 @@ def _subject_rows(
                 ],
                 "clips": len(mine),
                 "accuracy": s["accuracy"],
-                "auc": s["auc"],
-                "spot_f1": s["spot_f1"],
+                **{k: s[k] for k in ("auc", "spot_f1", "phase_auc", "apex_mae")},
             }
         )
     return subjects
@@ -240,12 +251,11 @@ def analyse_group(name: str, runs: Sequence[Run], roots: Sequence[Path] = ()) ->
     pooled["folds"] = len(kept)
     wanted = [k for k in FOLD_SCORES if (k in RECOGNITION_SCORES and recognition)]
     wanted += [k for k in FOLD_SCORES if (k in SPOTTING_SCORES and spotting)]
+    wanted += REFERENCE_SCORES
     per_fold = {k: _fold_stats([f["scores"][k] for f in folds]) for k in wanted}
     subjects = _subject_rows(kept, records, n, recognition, spotting)
     confusion = _confusion(records, n) if recognition else None
-    roc = (
-        roc_points(*pooled_frames(records)) if spotting and math.isfinite(pooled["auc"]) else None
-    )
+    roc = roc_points(*pooled_frames(records)) if is_number(pooled["auc"]) else None
     for w in warnings:
         logger.warning("%s: %s", name, w)
     return GroupReport(

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from microexp.eval.records import PREDICTION_FIELDS, ClipRecord, records_from_files
+from microexp.eval.records import REQUIRED_FIELDS, ClipRecord, records_from_files
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def read_classes(path: Path) -> list[str]:
         header = next(csv.reader(fh), None)
     if not header:
         raise RunError(f"{path} is empty")
-    missing = [c for c in PREDICTION_FIELDS if c not in header]
+    missing = [c for c in REQUIRED_FIELDS if c not in header]
     if missing:
         raise RunError(f"{path}: header lacks column(s) {', '.join(missing)}")
     classes = [c[2:] for c in header if c.startswith("p_")]

@@ -19,7 +19,7 @@ from microexp.eval.report.paper_tables import (
     TABLE1_TITLE,
     TABLE2_TITLE,
 )
-from microexp.eval.report.tables import table_rows
+from microexp.eval.report.tables import table1_metric, table_rows
 
 
 def write_figures(report: Report) -> None:
@@ -90,6 +90,7 @@ def _group_json(g: GroupReport, out: Path) -> dict[str, Any]:
 def to_json(report: Report) -> dict[str, Any]:
     """``report.json``."""
     out = report.out
+    metric, sentence = table1_metric(report)
     return _plain(
         {
             "created": report.created,
@@ -97,7 +98,12 @@ def to_json(report: Report) -> dict[str, Any]:
             "warnings": report.warnings,
             "groups": {g.name: _group_json(g, out) for g in report.groups.values()},
             "tables": {
-                "table1": {"title": TABLE1_TITLE, "metric": "auc", "rows": table_rows(report, 1)},
+                "table1": {
+                    "title": TABLE1_TITLE,
+                    "metric": metric,
+                    "why": sentence,
+                    "rows": table_rows(report, 1),
+                },
                 "table2": {
                     "title": TABLE2_TITLE,
                     "metric": "accuracy",
