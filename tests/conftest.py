@@ -68,9 +68,11 @@ def tiny_datamodule(tiny_dataset: Path, cache_dir: Path) -> Callable[..., Any]:
 
 def tiny_overrides(dataset: Path, cache: Path, out: Path) -> list[str]:
     """Overrides that make any stage run in seconds on the tiny set (``conf/debug/tiny.yaml``)
-    with its data, cache and outputs where the test wants them."""
+    with its data, cache and outputs where the test wants them, on LOSO fold 0 (``sub01``
+    under test; the default split is the subject holdout)."""
     return [
         "debug=tiny",
+        "split=loso",
         f"paths.root_dir={out}",
         f"paths.log_dir={out}/outputs",
         f"paths.output_dir={out}/outputs/run",
