@@ -22,11 +22,14 @@ os.environ.setdefault("WANDB_SILENT", "true")
 
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3 subjects x 5 clips in the CASME II layout (generated once per session)."""
+    """15 clips of 3 subjects (5, 7 and 3) in the CASME II layout as released (folders of
+    exactly onset..offset, classes as uneven as the release's: 6 others, 4 disgust, 2
+    happiness, 2 repression, 1 surprise), generated once per session. Without the release's
+    row errors, so that every clip is read (tests/data/synthetic reads those back)."""
     from microexp.data.synthetic import generate
 
     root = tmp_path_factory.mktemp("tiny") / "casme2"
-    generate(root, subjects=3, clips=5, seed=0, workers=2, progress=False)
+    generate(root, subjects=3, clips=5, seed=0, quirks=False, workers=2, progress=False)
     return root
 
 
@@ -65,9 +68,11 @@ def tiny_datamodule(tiny_dataset: Path, cache_dir: Path) -> Callable[..., Any]:
 
 def tiny_overrides(dataset: Path, cache: Path, out: Path) -> list[str]:
     """Overrides that make any stage run in seconds on the tiny set (``conf/debug/tiny.yaml``)
-    with its data, cache and outputs where the test wants them."""
+    with its data, cache and outputs where the test wants them, on LOSO fold 0 (``sub01``
+    under test; the default split is the subject holdout)."""
     return [
         "debug=tiny",
+        "split=loso",
         f"paths.root_dir={out}",
         f"paths.log_dir={out}/outputs",
         f"paths.output_dir={out}/outputs/run",

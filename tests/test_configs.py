@@ -77,18 +77,36 @@ def test_quick_is_the_default_and_paper_is_faithful() -> None:
     "overrides",
     [
         ["data=casme2", "data.root=/data/CASME2"],
-        ["split=holdout"],
+        ["split=loso"],
         ["split=holdout_clips"],
         ["trainer=cpu"],
         ["trainer=gpu"],
         ["trainer=ddp"],
         ["logger=wandb"],
         ["data.synthetic.subjects=26", "data.synthetic.clips=10"],
+        ["data.synthetic.size=1.0", "data.synthetic.margin=8"],
     ],
 )
 def test_groups_compose(overrides: list[str]) -> None:
     cfg = _resolve(_compose(overrides))
     assert cfg["data"]["_target_"].endswith("MicroExpDataModule")
+
+
+def test_default_is_half_of_casme2_as_released_under_a_subject_holdout() -> None:
+    cfg = _resolve(_compose([]))
+    split = cfg["split"]
+    assert (split["name"], split["fold"], split["train_fraction"]) == ("holdout", None, 0.7)
+    assert cfg["data"]["synthetic"] == {
+        "subjects": 26,
+        "clips": None,
+        "size": 0.5,
+        "margin": 0,
+        "seed": 0,
+    }
+    full = _resolve(_compose(["data.synthetic.size=1.0"]))
+    margin = _resolve(_compose(["data.synthetic.margin=8"]))
+    roots = {cfg["data"]["root"], full["data"]["root"], margin["data"]["root"]}
+    assert len(roots) == 3  # a set is never reused for other options
 
 
 @pytest.mark.parametrize("stage", ["spatial", "temporal", "joint"])

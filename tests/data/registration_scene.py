@@ -10,10 +10,13 @@ import cv2
 import numpy as np
 
 from microexp.data.face import Box
+from microexp.data.synthetic.actions import Move
 from microexp.data.synthetic.face import draw_face, face_params, skin_texture
 from microexp.data.synthetic.motion import expression_field, intensity_curve
 
 WIDTH, HEIGHT = 640, 480
+#: The planted expression: cheek raiser (AU6) at half the weight of the lip corner puller (AU12).
+HAPPY = ((6, 0.5), (12, 1.0))
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,8 @@ class FaceScene:
         solid = (np.abs(light - dark).max(axis=-1) < 2).astype(np.float32)
         self.alpha = cv2.GaussianBlur(solid, (3, 3), 0)
         self.background = _background(rng)
-        dx, dy = expression_field(p, "happiness", 1.0, rng)
+        smile = tuple(Move(au, side, w, 0.0, 0.0, 0.0, 1.0) for au, w in HAPPY for side in "LR")
+        dx, dy = expression_field(p, smile, 1.0)
         gain = peak / float(np.hypot(dx, dy).max())
         self.expression = (dx * gain, dy * gain)  # reference-frame displacement at the apex
         self.head = head = head or HeadMotion()

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from microexp.data.face import Box
-from microexp.data.synthetic import ClipSpec, Distractors, plan, render_clip
+from microexp.data.synthetic import ClipSpec, Distractors, plan_casme2, render_clip
+from microexp.data.synthetic.actions import Move
 from microexp.predict.cli import main
 from tests.conftest import composed, tiny_overrides
 
@@ -21,7 +22,7 @@ NONE = Distractors.none()
 
 def render(n_frames: int, onset: int, apex: int, offset: int, seed: int = 7) -> list[np.ndarray]:
     """A new clip of the synthetic generator's first subject (RGB frames at crop size)."""
-    faces, _ = plan(3, 5, 0)
+    faces = plan_casme2(3, 5, seed=0, quirks=False, scale=1.0).faces  # at the release's size
     spec = ClipSpec(
         subject_index=0,
         subject="sub01",
@@ -35,6 +36,7 @@ def render(n_frames: int, onset: int, apex: int, offset: int, seed: int = 7) -> 
         offset=offset,
         magnitude=1.5,
         seed=seed,
+        moves=tuple(Move(au, side, 1.0, 0.0, 0.0, 0.0, 1.0) for au in (6, 12) for side in "LR"),
     )
     frames, _ = render_clip(spec, faces[0], NONE)
     return frames

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from microexp.data.synthetic.plans import ReleasePlan, Sample, assign, clip_spec, faces
+from microexp.data.synthetic.plans import (
+    ReleasePlan,
+    Sample,
+    assign,
+    clip_spec,
+    faces,
+    uneven_counts,
+)
 from microexp.data.synthetic.workbook import save_workbook
 from microexp.data.synthetic.writing import FrameJob, record, start, summary_of, write_jobs
 
@@ -56,7 +63,7 @@ def plan_casme(subjects: int, clips: int, seed: int) -> ReleasePlan:
     if subjects < 1 or clips < 1:
         raise ValueError("CASME: at least one subject and one clip each")
     rng = np.random.default_rng([seed, 2013, 1])
-    drawn = assign(subjects, subjects * clips, CLASS_COUNTS, rng)
+    drawn = assign(uneven_counts(subjects, subjects * clips, rng), CLASS_COUNTS, rng)
     samples: list[Sample] = []
     used: set[tuple[int, str]] = set()
     for k, (s, emotion) in enumerate(drawn):

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from microexp.data.synthetic.plans import ReleasePlan, Sample, assign, clip_spec, faces
+from microexp.data.synthetic.plans import (
+    ReleasePlan,
+    Sample,
+    assign,
+    clip_spec,
+    faces,
+    uneven_counts,
+)
 from microexp.data.synthetic.workbook import save_workbook
 from microexp.data.synthetic.writing import FrameJob, record, start, summary_of, write_jobs
 
@@ -51,7 +58,7 @@ def plan_casme3(subjects: int, clips: int, seed: int) -> ReleasePlan:
     if subjects < 1 or clips < 1:
         raise ValueError("CAS(ME)^3: at least one subject and one clip each")
     rng = np.random.default_rng([seed, 2022])
-    drawn = assign(subjects, subjects * clips, CLASS_COUNTS, rng)
+    drawn = assign(uneven_counts(subjects, subjects * clips, rng), CLASS_COUNTS, rng)
     videos = [VIDEOS[int(rng.integers(len(VIDEOS)))] for _ in drawn]
     pair = next((k for k in range(1, len(drawn)) if drawn[k][0] == drawn[k - 1][0]), None)
     if pair is not None:  # plant: two micro-expressions in one video

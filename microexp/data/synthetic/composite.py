@@ -4,7 +4,8 @@ generator into ``OUT/CASME2``, ``OUT/SAMM`` and ``OUT/SMIC``, and the sample lis
 ``casme2,sub01,EP02_01f,1``, then ``smic,s01,s01_ne_01,0``, then ``samm,6,006_1_2,0``).
 
 The list holds every written sample that the challenge's mapping keeps (others and SAMM's
-Other are left out) with its mapped label, the SAMM sample planted without frames, and one
+Other are left out, and CASME II's folder without a row and row without a folder) with its
+mapped label, the SAMM sample planted without frames, and one
 CASME II sample that was never written (``missing``): both are listed samples missing from
 the copy.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from microexp.classes import canonical_emotion, label_of
+from microexp.data.synthetic.casme2 import NO_FOLDER, NO_ROW
 from microexp.data.synthetic.generator import generate
 from microexp.data.synthetic.samm import generate_samm
 from microexp.data.synthetic.smic import generate_smic
@@ -29,11 +31,11 @@ MISSING = ("casme2", "sub01", "EP99_99f", 0)
 def composite_rows(root: Path) -> list[tuple[str, str, str, int]]:
     """The list's rows for the three releases written under ``root`` (from their records)."""
     rows: list[tuple[str, str, str, int]] = []
-    casme2 = json.loads((root / "CASME2" / "synthetic.json").read_text())["clip_specs"]
-    for spec in casme2:
-        label = label_of("composite", "3", spec["emotion"])
-        if label is not None:
-            rows.append(("casme2", spec["subject"], spec["episode"], label))
+    casme2 = json.loads((root / "CASME2" / "synthetic.json").read_text())["samples"]
+    for sample in casme2:
+        label = label_of("composite", "3", sample["release_emotion"])
+        if label is not None and sample["quirk"] not in (NO_ROW, NO_FOLDER):
+            rows.append(("casme2", sample["subject"], sample["episode"], label))
     rows.append(MISSING)
     for name in ("smic", "samm"):
         folder = root / name.upper()

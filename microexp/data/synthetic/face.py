@@ -33,11 +33,17 @@ class FaceParams:
     light_dx: float
     light_dy: float
     texture_seed: int
+    scale: float = 1.0  # of the release's crop size: strokes and texture grain follow it
 
 
-def face_params(rng: np.random.Generator) -> FaceParams:
-    """Draw one subject's face."""
-    width = int(rng.integers(250, 301))
+#: Width of a face crop at scale 1 (the CASME II release's crops: about 280x340).
+CROP_WIDTH = (250, 300)
+
+
+def face_params(rng: np.random.Generator, scale: float = 1.0) -> FaceParams:
+    """Draw one subject's face; its crop is ``scale`` times the size of the release's crops
+    (250-300 pixels wide, 1.15-1.28 times as high: never square)."""
+    width = int(round(int(rng.integers(CROP_WIDTH[0], CROP_WIDTH[1] + 1)) * scale))
     height = int(round(width * rng.uniform(1.15, 1.28)))
     skin = tuple(float(c) for c in np.clip(rng.normal([205, 160, 135], [25, 22, 20]), 60, 250))
     dark = rng.uniform(0.35, 0.6)
@@ -60,6 +66,7 @@ def face_params(rng: np.random.Generator) -> FaceParams:
         light_dx=rng.uniform(-0.25, 0.25),
         light_dy=rng.uniform(-0.15, 0.15),
         texture_seed=int(rng.integers(0, 2**31 - 1)),
+        scale=scale,
     )
 
 
@@ -72,12 +79,17 @@ def _col(c: Sequence[float]) -> tuple[float, float, float]:
     return (float(c[0]), float(c[1]), float(c[2]))
 
 
+def _px(p: FaceParams, pixels: float) -> int:
+    """``pixels`` at the release's crop size, at this face's scale (at least one)."""
+    return max(1, int(round(pixels * p.scale)))
+
+
 def skin_texture(p: FaceParams) -> np.ndarray:
     """Per-subject skin texture (grey, zero-mean): what optical flow locks on to."""
     rng = np.random.default_rng(p.texture_seed)
     tex = np.zeros((p.height, p.width), np.float32)
     # blotches and pores at scales that survive the resize to 64x64 (grid of ~4.5, ~2.3, ~1 px)
-    for step, amplitude in ((20, 12.0), (10, 10.0), (4, 3.0)):
+    for step, amplitude in ((_px(p, 20), 12.0), (_px(p, 10), 10.0), (_px(p, 4), 3.0)):
         grid = rng.standard_normal((p.height // step + 2, p.width // step + 2)).astype(np.float32)
         tex += amplitude * cv2.resize(grid, (p.width, p.height), interpolation=cv2.INTER_CUBIC)
     return tex
@@ -156,7 +168,8 @@ def _draw_brows(img: np.ndarray, p: FaceParams) -> None:
             ],
             np.int32,
         )
-        cv2.polylines(img, [pts], False, _col(p.brows), max(2, int(p.brow_thick * p.b * 2)), aa)
+        thickness = max(_px(p, 2), int(p.brow_thick * p.b * 2))
+        cv2.polylines(img, [pts], False, _col(p.brows), thickness, aa)
 
 
 def _draw_eyes(img: np.ndarray, p: FaceParams, eye_open: float) -> None:
@@ -168,7 +181,7 @@ def _draw_eyes(img: np.ndarray, p: FaceParams, eye_open: float) -> None:
         cv2.ellipse(
             img,
             c,
-            (ew + 3, int(p.eye_h * p.b) + 3),
+            (ew + _px(p, 3), int(p.eye_h * p.b) + _px(p, 3)),
             0,
             0,
             360,
@@ -178,18 +191,18 @@ def _draw_eyes(img: np.ndarray, p: FaceParams, eye_open: float) -> None:
         )
         if eye_open > 0.08:
             cv2.ellipse(img, c, (ew, eh), 0, 0, 360, (235, 232, 228), -1, aa)
-            r = max(2, min(eh, int(0.45 * p.eye_h * p.b * 1.6)))
+            r = max(_px(p, 2), min(eh, int(0.45 * p.eye_h * p.b * 1.6)))
             cv2.circle(img, c, r, (70, 50, 35), -1, aa)
             cv2.circle(img, c, max(1, r // 2), (10, 10, 10), -1, aa)
         cv2.ellipse(
             img,
             (c[0], c[1] - eh),
-            (ew, max(1, eh // 3 + 2)),
+            (ew, max(1, eh // 3 + _px(p, 2))),
             0,
             180,
             360,
             _col(np.array(p.brows) * 0.8),
-            2,
+            _px(p, 2),
             aa,
         )
         cv2.line(
@@ -197,7 +210,7 @@ def _draw_eyes(img: np.ndarray, p: FaceParams, eye_open: float) -> None:
             (c[0] - ew, c[1]),
             (c[0] + ew, c[1]),
             _col(np.array(p.skin) * 0.6),
-            1 if eye_open > 0.08 else 2,
+            _px(p, 1 if eye_open > 0.08 else 2),
             aa,
         )
 
@@ -214,7 +227,7 @@ def _draw_nose(img: np.ndarray, p: FaceParams) -> None:
         ],
         np.int32,
     )
-    cv2.polylines(img, [nose], False, _col(np.array(p.skin) * 0.7), 2, aa)
+    cv2.polylines(img, [nose], False, _col(np.array(p.skin) * 0.7), _px(p, 2), aa)
     for s in (-1, 1):
         cv2.ellipse(
             img,
@@ -252,6 +265,6 @@ def _draw_mouth(img: np.ndarray, p: FaceParams) -> None:
         [np.array([face_point(p, u, 0.505) for u in np.linspace(-mw, mw, 15)], np.int32)],
         False,
         _col(np.array(p.lips) * 0.45),
-        2,
+        _px(p, 2),
         aa,
     )

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from microexp.classes import CLASSES_5
+from microexp.data.synthetic.actions import Move, au_text, draw_moves
 from microexp.data.synthetic.face import FaceParams, face_params
-from microexp.data.synthetic.motion import AU_TEXT
 
-#: The classes whose movement (``motion.expression_field``) a sheet emotion may show; the
+#: The emotions whose actions (``actions.EMOTION_ACTIONS``) a sheet emotion may show; the
 #: empty emotion is a release whose sheet has none.
 FIELDS: dict[str, tuple[str, ...]] = {
     "negative": ("disgust", "repression"),
@@ -55,19 +55,19 @@ class ReleaseStats:
 @dataclass(frozen=True)
 class PlannedExpression:
     """One expression as rendered (frame numbers 1-based; ``onset`` < 1 when it started before
-    the video) and as the sheet writes it (``sheet``: onset, apex, offset; 0 where a quirk
-    hides one)."""
+    the video; ``moves``: the regions it moves, drawn from ``field``'s actions) and as the sheet
+    writes it (``sheet``: onset, apex, offset; 0 where a quirk hides one)."""
 
     onset: int
     apex: int
     offset: int
     kind: str  # "micro" | "macro"
     emotion: str  # as the sheet writes it; "" where the sheet has none
-    field: str  # the class whose movement the face performs
+    field: str  # the emotion whose actions the face performs
     action_units: str
     magnitude: float  # peak movement in pixels at 64x64
-    seed: int
     sheet: tuple[int, int, int]
+    moves: tuple[Move, ...]
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,7 @@ def _with_emotion(
     shares = np.array([w for _, w in stats.emotions])
     emotion = names[int(rng.choice(len(names), p=shares / shares.sum()))]
     field = FIELDS[emotion][int(rng.integers(len(FIELDS[emotion])))]
+    moves = draw_moves(field, rng)
     return PlannedExpression(
         onset=onset,
         apex=apex,
@@ -273,8 +274,8 @@ def _with_emotion(
         kind=kind,
         emotion=emotion,
         field=field,
-        action_units=str(rng.choice(AU_TEXT[field])),
+        action_units=au_text(moves),
         magnitude=float(magnitude),
-        seed=int(rng.integers(0, 2**31 - 1)),
         sheet=(onset, apex, offset),
+        moves=moves,
     )

@@ -127,7 +127,7 @@ def _activate(e: PlannedExpression, face: FaceParams, px: float) -> _Active:
     """The expression's field (scaled so that ``magnitude`` is in pixels at 64x64 of the face
     crop, not of the whole frame) and its intensity from its first visible frame on."""
     magnitude = e.magnitude * px * REF_SIZE / face.width
-    dx, dy = expression_field(face, e.field, magnitude, np.random.default_rng(e.seed))
+    dx, dy = expression_field(face, e.moves, magnitude)
     first = max(e.onset, 1)
     curve = intensity_curve(np.arange(first, e.offset + 1), e.onset, e.apex, e.offset)
     return _Active(first, curve, dx, dy, expression_crease(dx, dy, e.magnitude))

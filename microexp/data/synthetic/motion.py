@@ -1,69 +1,20 @@
-"""What moves in a synthetic clip: class-specific AU-like expression fields, their intensity over
-time (onset -> apex -> offset), and the distractors that are not micro-expressions (blinks, head
-drift, lighting flicker, sensor noise)."""
+"""What moves in a synthetic clip: the expression's displacement field (its regions, see
+:mod:`microexp.data.synthetic.actions`), its intensity over time (onset -> apex -> offset), and
+the distractors that are not micro-expressions (blinks, head drift, lighting flicker, sensor
+noise)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from microexp.data.synthetic.actions import Move, placed_bumps
 from microexp.data.synthetic.face import FaceParams, face_point
 
 #: Reference network resolution: movement magnitudes are specified in pixels at this size.
 REF_SIZE = 64
-
-# Action-unit-like movements: (u, v) centre in face coordinates (u across, v down, the face
-# ellipse spans [-1, 1]), Gaussian sigma in units of the face half-width, direction (x, y) in
-# image coordinates, relative weight.
-Bump = tuple[float, float, float, float, float, float]
-_AU: dict[str, list[Bump]] = {
-    # AU6 + AU12: lip corners up and out, cheeks raised
-    "happiness": [
-        (-0.30, 0.50, 0.13, -0.55, -0.83, 1.0),
-        (0.30, 0.50, 0.13, 0.55, -0.83, 1.0),
-        (-0.45, 0.14, 0.16, 0.0, -1.0, 0.5),
-        (0.45, 0.14, 0.16, 0.0, -1.0, 0.5),
-    ],
-    # AU4 + AU9 + AU10: brows lowered and drawn together, nose wrinkled, upper lip raised
-    "disgust": [
-        (-0.14, 0.16, 0.10, 0.0, -1.0, 1.0),
-        (0.14, 0.16, 0.10, 0.0, -1.0, 1.0),
-        (0.0, 0.40, 0.12, 0.0, -1.0, 0.7),
-        (-0.18, -0.36, 0.11, 0.5, 0.87, 0.7),
-        (0.18, -0.36, 0.11, -0.5, 0.87, 0.7),
-    ],
-    # AU15 + AU17 (+AU24): lip corners pulled down, chin raised, lips pressed
-    "repression": [
-        (-0.30, 0.52, 0.11, 0.0, 1.0, 1.0),
-        (0.30, 0.52, 0.11, 0.0, 1.0, 1.0),
-        (0.0, 0.76, 0.15, 0.0, -1.0, 0.8),
-        (0.0, 0.44, 0.10, 0.0, 1.0, 0.35),
-    ],
-    # AU1 + AU2: inner and outer brows raised, forehead lifted
-    "surprise": [
-        (-0.18, -0.38, 0.12, 0.0, -1.0, 1.0),
-        (0.18, -0.38, 0.12, 0.0, -1.0, 1.0),
-        (-0.55, -0.36, 0.12, 0.0, -1.0, 1.0),
-        (0.55, -0.36, 0.12, 0.0, -1.0, 1.0),
-        (-0.30, -0.58, 0.16, 0.0, -1.0, 0.4),
-        (0.30, -0.58, 0.16, 0.0, -1.0, 0.4),
-    ],
-}
-# "others": one of these, chosen per clip (AU7 lid tightener; unilateral AU14 dimpler).
-_OTHERS: list[list[Bump]] = [
-    [(-0.38, -0.12, 0.09, 0.0, -1.0, 1.0), (0.38, -0.12, 0.09, 0.0, -1.0, 1.0)],
-    [(-0.32, 0.50, 0.11, -1.0, 0.0, 1.0), (-0.40, 0.40, 0.12, -0.7, -0.3, 0.5)],
-    [(0.32, 0.50, 0.11, 1.0, 0.0, 1.0), (0.40, 0.40, 0.12, 0.7, -0.3, 0.5)],
-]
-#: The coding sheet's "Action Units" text, drawn per clip from its class.
-AU_TEXT: dict[str, list[str]] = {
-    "happiness": ["6+12", "12", "6+12+25"],
-    "disgust": ["4+9", "9+10", "4+10"],
-    "repression": ["15+17", "17", "14+24"],
-    "surprise": ["1+2", "1+2+25", "2"],
-    "others": ["7", "R14", "L14"],
-}
 
 
 @dataclass(frozen=True)
@@ -81,7 +32,7 @@ class Distractors:
     blink: float = 0.45
     drift: float = 0.5
     rotation: float = 0.3
-    flicker: float = 0.04
+    flicker: float = 0.015
     noise: float = 3.5
 
     @classmethod
@@ -91,26 +42,21 @@ class Distractors:
 
 
 def expression_field(
-    p: FaceParams, emotion: str, magnitude: float, rng: np.random.Generator
+    p: FaceParams, moves: Sequence[Move], magnitude: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The apex displacement (dx, dy) in render pixels for one clip, and its peak magnitude.
-
-    The pattern depends on the class; centres, weights and the left/right balance jitter per
-    clip. ``magnitude`` is the peak movement in pixels at 64x64.
-    """
-    bumps = _AU[emotion] if emotion != "others" else _OTHERS[int(rng.integers(len(_OTHERS)))]
+    """The apex displacement (dx, dy) in render pixels of an expression that moves ``moves``
+    (each region at its own amplitude and direction), scaled so that its largest movement is
+    ``magnitude`` pixels at 64x64."""
     ys, xs = np.mgrid[0 : p.height, 0 : p.width].astype(np.float32)
     dx = np.zeros_like(xs)
     dy = np.zeros_like(xs)
-    asym = rng.uniform(0.8, 1.2)
-    for u, v, sigma, ux, uy, w in bumps:
-        cx, cy = face_point(p, u + rng.normal(0, 0.025), v + rng.normal(0, 0.025))
-        s = sigma * p.a * rng.uniform(0.9, 1.1)
-        g = np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * s * s))
-        side = asym if u < 0 else (2.0 - asym if u > 0 else 1.0)
-        weight = w * side * rng.uniform(0.85, 1.15)
-        dx += weight * ux * g
-        dy += weight * uy * g
+    for move in moves:
+        for u, v, sigma, ux, uy, w in placed_bumps(move):
+            cx, cy = face_point(p, u, v)
+            s = sigma * p.a
+            g = np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * s * s))
+            dx += w * ux * g
+            dy += w * uy * g
     peak = float(np.sqrt(dx * dx + dy * dy).max())
     scale = magnitude * (p.width / REF_SIZE) / max(peak, 1e-6)
     return dx * scale, dy * scale

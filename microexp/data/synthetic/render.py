@@ -1,5 +1,6 @@
-"""Render one clip: a subject's face, moved by its expression field along the intensity curve,
-with blinks, head drift, flicker and noise on top."""
+"""Render one clip: a subject's face, moved by its expression's regions along the intensity
+curve, with blinks, head drift, flicker and noise on top (over every frame, the expression's
+included)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from microexp.data.synthetic.actions import Move
 from microexp.data.synthetic.face import FaceParams, draw_face, skin_texture
 from microexp.data.synthetic.motion import (
     REF_SIZE,
@@ -23,7 +25,8 @@ from microexp.data.synthetic.motion import (
 @dataclass(frozen=True)
 class ClipSpec:
     """Everything needed to render one clip, drawn in the main process (so output does not
-    depend on worker scheduling)."""
+    depend on worker scheduling). ``emotion`` is the emotion whose actions ``moves`` were drawn
+    from; ``magnitude`` is the expression's largest movement at the apex."""
 
     subject_index: int
     subject: str
@@ -37,6 +40,7 @@ class ClipSpec:
     offset: int
     magnitude: float  # peak movement in pixels at 64x64
     seed: int
+    moves: tuple[Move, ...]
 
 
 def render_clip(
@@ -46,7 +50,7 @@ def render_clip(
     rng = np.random.default_rng(spec.seed)
     texture = skin_texture(face)
     base = draw_face(face, 1.0, texture)
-    dx, dy = expression_field(face, spec.emotion, spec.magnitude, rng)
+    dx, dy = expression_field(face, spec.moves, spec.magnitude)
     mag = np.sqrt(dx * dx + dy * dy)
     mask = (mag >= 0.25 * mag.max()).astype(np.uint8) * 255
     crease = expression_crease(dx, dy, spec.magnitude)

@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from microexp.data.synthetic.plans import ReleasePlan, Sample, assign, clip_spec, faces
+from microexp.data.synthetic.plans import (
+    ReleasePlan,
+    Sample,
+    assign,
+    clip_spec,
+    faces,
+    uneven_counts,
+)
 from microexp.data.synthetic.workbook import save_workbook
 from microexp.data.synthetic.writing import FrameJob, record, start, summary_of, write_jobs
 
@@ -69,7 +76,7 @@ def plan_samm(subjects: int, clips: int, seed: int) -> ReleasePlan:
     rng = np.random.default_rng([seed, 2018])
     samples: list[Sample] = []
     counters: dict[tuple[int, int], int] = {}
-    for s, emotion in assign(subjects, subjects * clips, CLASS_COUNTS, rng):
+    for s, emotion in assign(uneven_counts(subjects, subjects * clips, rng), CLASS_COUNTS, rng):
         subject = SUBJECTS[s]
         video = int(rng.integers(1, 8))
         counters[(s, video)] = counters.get((s, video), 0) + 1

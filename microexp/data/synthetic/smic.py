@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from microexp.data.synthetic.plans import ReleasePlan, Sample, assign, clip_spec, faces
+from microexp.data.synthetic.plans import (
+    ReleasePlan,
+    Sample,
+    assign,
+    clip_spec,
+    faces,
+    uneven_counts,
+)
 from microexp.data.synthetic.writing import FrameJob, record, start, summary_of, write_jobs
 
 #: SMIC-HS subjects (s7, s10, s16 and s17 are absent from the release).
@@ -31,7 +38,7 @@ def plan_smic(subjects: int, clips: int, seed: int) -> ReleasePlan:
     rng = np.random.default_rng([seed, 2013])
     samples: list[Sample] = []
     counters: dict[tuple[int, str], int] = {}
-    for s, emotion in assign(subjects, subjects * clips, CLASS_COUNTS, rng):
+    for s, emotion in assign(uneven_counts(subjects, subjects * clips, rng), CLASS_COUNTS, rng):
         subject = SUBJECTS[s]
         counters[(s, emotion)] = counters.get((s, emotion), 0) + 1
         onset = int(rng.integers(10_000, 900_000))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from microexp.data.synthetic.face import FaceParams
 from microexp.data.synthetic.motion import Distractors
@@ -35,33 +37,45 @@ class FrameJob:
     distractors: Distractors = Distractors()
 
 
+def encode(image: np.ndarray, suffix: str, *, grey: bool = False, quality: int = 92) -> bytes:
+    """An RGB (or single-channel) uint8 image as the bytes of a ``suffix`` file (``.jpg`` at
+    ``quality``); grey when ``grey``."""
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY if grey else cv2.COLOR_RGB2BGR)
+    params = [int(cv2.IMWRITE_JPEG_QUALITY), quality] if suffix == ".jpg" else []
+    ok, buf = cv2.imencode(suffix, image, params)
+    if not ok:  # pragma: no cover - OpenCV encodes jpg/bmp/png of any uint8 image
+        raise RuntimeError(f"cannot encode a {image.shape} image as {suffix}")
+    return buf.tobytes()
+
+
 def write_job(job: FrameJob) -> None:
     """Render one sample and write its frames and mask."""
     frames, mask = render_clip(job.spec, job.face, job.distractors)
     folder = Path(job.folder)
     folder.mkdir(parents=True, exist_ok=True)
     for frame, name in zip(frames, job.names, strict=True):
-        image = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY if job.grey else cv2.COLOR_RGB2BGR)
         suffix = Path(name).suffix.lower()
-        params = [int(cv2.IMWRITE_JPEG_QUALITY), job.quality] if suffix == ".jpg" else []
-        ok, buf = cv2.imencode(suffix, image, params)
-        if not ok:  # pragma: no cover - OpenCV encodes jpg/bmp/png of any uint8 image
-            raise RuntimeError(f"cannot encode {folder / name}")
-        (folder / name).write_bytes(buf.tobytes())
+        (folder / name).write_bytes(encode(frame, suffix, grey=job.grey, quality=job.quality))
     Path(job.mask).parent.mkdir(parents=True, exist_ok=True)
-    ok, buf = cv2.imencode(".png", mask)
-    Path(job.mask).write_bytes(buf.tobytes())
+    Path(job.mask).write_bytes(encode(mask, ".png"))
 
 
-def write_jobs(jobs: list[FrameJob], workers: int | None, progress: bool) -> None:
-    """Every job, in ``workers`` processes (default: CPU count, at most 8) when more than one."""
+def write_jobs(
+    jobs: Sequence[Any],
+    workers: int | None,
+    progress: bool,
+    write: Callable[[Any], None] = write_job,
+) -> None:
+    """``write`` every job, in ``workers`` processes (default: CPU count, at most 8) when more
+    than one."""
     from rich.progress import Progress
 
     workers = workers or min(8, os.cpu_count() or 1)
     with Progress(transient=True, disable=not progress) as bar:
         task = bar.add_task("generating clips", total=len(jobs))
         with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
-            done = map(write_job, jobs) if pool is None else pool.map(write_job, jobs)
+            done = map(write, jobs) if pool is None else pool.map(write, jobs, chunksize=4)
             for _ in done:
                 bar.advance(task)
 
@@ -79,7 +93,8 @@ def record(root: Path, plan: ReleasePlan, summary: dict[str, Any]) -> dict[str, 
     """Write ``synthetic.json`` (the summary and every planted sample) and return the summary."""
     meta = dict(summary)
     meta["samples"] = [
-        {**asdict(s.spec), "release_emotion": s.emotion, "quirk": s.quirk, "sheet_apex": s.apex}
+        {**asdict(s.spec), "release_emotion": s.emotion, "quirk": s.quirk}
+        | {"sheet_apex": s.apex, "sheet_offset": s.offset}
         | {f"extra_{k}": v for k, v in s.extra.items()}
         for s in plan.samples
     ]

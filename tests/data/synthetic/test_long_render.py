@@ -8,6 +8,7 @@ import inspect
 import numpy as np
 
 from microexp.data.synthetic import casme_sq
+from microexp.data.synthetic.actions import Move
 from microexp.data.synthetic.long_plan import PlannedExpression, Talk, VideoPlan, plan_videos
 from microexp.data.synthetic.long_render import stream_video
 
@@ -65,8 +66,8 @@ def test_talking_moves_the_mouth_and_an_expression_its_region() -> None:
         field="surprise",
         action_units="1+2",
         magnitude=3.0,
-        seed=3,
         sheet=(5, 20, 35),
+        moves=tuple(Move(au, side, 1.0, 0.0, 0.0, 0.0, 1.0) for au in (1, 2) for side in "LR"),
     )
     frame = list(stream_video(_plan(expressions=(surprise,)), face, STATS))[19]
     brows, mouth = (

@@ -1,28 +1,38 @@
-"""A rendered clip: distractors (noise, flicker, drift, blinks) around the expression."""
+"""A rendered clip: the expression moves its region only, and the distractors (noise, flicker,
+drift, blinks) happen during the expression too."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import cv2
 import numpy as np
 
-from microexp.data.synthetic import plan, render_clip
-from microexp.data.synthetic.motion import blink_curve, expression_field
+from microexp.data.synthetic import Distractors, plan_casme2, render_clip
+from microexp.data.synthetic.motion import blink_curve
 
 
-def test_distractors_present() -> None:
-    faces, specs = plan(2, 10, 0)
-    spec = specs[0]
-    frames, mask = render_clip(spec, faces[spec.subject_index])
-    first = frames[0].astype(np.float32)
-    on = spec.onset - spec.first_frame
-    lead = frames[on - 1].astype(np.float32)  # still neutral: no expression yet
-    outside = cv2.dilate(mask, np.ones((15, 15), np.uint8)) == 0
-    # sensor noise, flicker and drift change neutral frames outside the expression region
-    assert np.abs(lead - first)[outside].mean() > 0.5
-    blinks = 0
-    for s in specs:
-        rng = np.random.default_rng(s.seed)
-        face = faces[s.subject_index]
-        expression_field(face, s.emotion, s.magnitude, rng)  # same draws as render_clip
-        blinks += int(blink_curve(s.n_frames, rng).min() < 0.5)
-    assert 2 <= blinks <= 18  # some clips blink, not all
+def test_without_distractors_only_the_expression_moves() -> None:
+    plan = plan_casme2(2, 4, seed=0, quirks=False)
+    spec = replace(plan.samples[0].spec, magnitude=2.0)
+    frames, mask = render_clip(spec, plan.faces[spec.subject_index], Distractors.none())
+    first, last = frames[0].astype(np.float32), frames[-1].astype(np.float32)
+    apex = frames[spec.apex - spec.first_frame].astype(np.float32)
+    outside = cv2.dilate(mask, np.ones((9, 9), np.uint8)) == 0
+    assert np.abs(apex - first)[outside].max() < 2  # nothing else moves
+    assert np.abs(apex - first)[mask > 0].mean() > 1.5  # the region does
+    assert np.abs(last - first).max() < 1  # back to neutral at the offset
+
+
+def test_distractors_happen_inside_the_expression() -> None:
+    plan = plan_casme2(3, 10, seed=0, quirks=False)
+    spec = plan.samples[0].spec
+    frames, mask = render_clip(spec, plan.faces[spec.subject_index])
+    outside = cv2.dilate(mask, np.ones((9, 9), np.uint8)) == 0
+    middle = frames[len(frames) // 2].astype(np.float32)
+    assert np.abs(middle - frames[0].astype(np.float32))[outside].mean() > 0.5
+    blinks = sum(
+        int(blink_curve(s.spec.n_frames, np.random.default_rng(s.spec.seed)).min() < 0.5)
+        for s in plan.samples
+    )  # the first draws of render_clip's generator
+    assert 3 <= blinks <= 27  # some clips blink, not all
