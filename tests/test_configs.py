@@ -119,6 +119,7 @@ def test_debug_tiny_is_what_the_tests_ran(stage: str) -> None:
                 f"stage={stage}",
                 "data.synthetic.subjects=3",
                 "data.synthetic.clips=5",
+                "data.synthetic.size=1.0",
                 "data.num_workers=0",
                 "data.copies=1",
                 "data.batch_size=4",
