@@ -111,12 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
     p.add_argument("--crop", choices=("auto", "face", "none"), default="auto")
+    p.add_argument("--square", choices=("crop", "pad"), default="crop", help="as data.square")
     p.add_argument(
         "--frame-stride",
         type=int,
         default=4,
-        help="flow step of the cache used by HOOF, as the network's data.frame_stride (default 4)",
+        help="chain stride of the flow cache used by HOOF, as data.frame_stride (default 4)",
     )
+    p.add_argument("--flow-size", type=int, default=128, help="as data.flow_size (default 128)")
+    p.add_argument(
+        "--flow-reference",
+        choices=("onset", "lag", "previous"),
+        default="onset",
+        help="as data.flow_reference (default onset)",
+    )
+    p.add_argument("--flow-lag", type=int, default=8, help="as data.flow_lag (default 8)")
     p.add_argument(
         "--flow-backend",
         choices=("torch", "opencv"),
@@ -177,9 +186,13 @@ def main(argv: list[str] | None = None) -> int:
             tree=args.tree,
             size=args.size,
             crop=args.crop,
+            square=args.square,
             cache_dir=args.cache_dir,
             frame_stride=args.frame_stride,
             flow_backend=args.flow_backend,
+            flow_size=args.flow_size,
+            flow_reference=args.flow_reference,
+            flow_lag=args.flow_lag,
             k=args.k,
             p=args.p,
             lbp_grid=args.lbp_grid,
