@@ -68,9 +68,9 @@ class Model:
         """One line: classes, input size, stride, flow."""
         return (
             f"joint network (width {self.net.width}), {len(self.classes)} classes, "
-            f"{self.image_size}x{self.image_size} input ({self.square} to square), frame "
-            f"stride {self.frame_stride}, {self.flow_backend} TV-L1 flow from the "
-            f"{self.flow_reference} frame at {self.flow_size}x{self.flow_size}"
+            f"{self.image_size}x{self.image_size} input, frame stride {self.frame_stride}, "
+            f"{self.flow_backend} TV-L1 flow from the {self.flow_reference} frame at "
+            f"{self.flow_size}x{self.flow_size}, faces squared by {self.square}"
             f"{', head motion compensated' if self.compensate_head else ''}, on {self.device}"
         )
 
