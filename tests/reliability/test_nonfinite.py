@@ -46,7 +46,7 @@ def _poison(monkeypatch: pytest.MonkeyPatch, value: float, at_item: int) -> dict
         out = item(self, epoch, k)
         if seen["items"] == at_item:
             out["flow"][0, 0, 0, 0] = value
-            out["mask"][..., 0, 0] = value
+            out["mask"][:] = value  # every step: the segmentation stages train on a few
             out["intensity"][0] = value
             seen["clip"] = f"{out['subject']}/{out['episode']}"
         seen["items"] += 1
