@@ -197,31 +197,36 @@ class ClipStore:
             device=self.flow_device,
         )
 
-    def _chain_loader(self, ds: ClipSet, clip: Clip, frames: FrameCache) -> Callable:
+    def _chain_loader(
+        self, ds: ClipSet, clip: Clip, frames: FrameCache, detector: FaceDetector | None
+    ) -> Callable:
         """Loads the clip's chain frames at ``flow_size``: from the frame cache when that is
-        the network's size, else decoded, cropped and squared again at that size (not kept)."""
+        the network's size, else decoded, cropped and squared again at that size (not kept;
+        the face is found on frame 0, as for the frame cache)."""
         import torch
 
         s = self.frame_stride
         if self.flow_size == self.size:
             return lambda: torch.from_numpy(np.array(frames.load(clip)[::s]))
         crop = self.crop_mode(ds)
-
-        def load() -> torch.Tensor:
-            detector = FaceDetector() if crop == "face" else None
-            paths = clip.frames[::s]  # frame 0 first: the same face box as the frame cache's
-            return load_frames(
-                paths, self.flow_size, crop=crop, detector=detector, square=self.square
+        return lambda: (
+            load_frames(
+                clip.frames[::s], self.flow_size, crop=crop, detector=detector, square=self.square
             ).frames
-
-        return load
+        )
 
     def fill_flow(self, ds: ClipSet, clips: Sequence[Clip]) -> FillStats:
         """Compute the flow of ``clips`` (their frames cached) that is not cached yet."""
         frames = self.frame_cache(ds)
         cache = self.flow_cache(ds)
+        decode = self.flow_size != self.size and self.crop_mode(ds) == "face" and clips
+        detector = FaceDetector() if decode else None
         todo = [
-            (c.id, self._chain_loader(ds, c, frames), chain_length(len(c), self.frame_stride))
+            (
+                c.id,
+                self._chain_loader(ds, c, frames, detector),
+                chain_length(len(c), self.frame_stride),
+            )
             for c in clips
         ]
         stats = cache.fill(todo, progress=self.progress)
