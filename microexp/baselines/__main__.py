@@ -111,6 +111,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
     p.add_argument("--crop", choices=("auto", "face", "none"), default="auto")
+    _flow_args(p)
+    p.add_argument(
+        "--k",
+        type=parse_k,
+        default=None,
+        help="half the feature-difference interval in frames, or 'auto' (default: "
+        "half the median expression length of the training clips)",
+    )
+    p.add_argument(
+        "--p",
+        type=float,
+        default=0.5,
+        help="spotting threshold mean + p (max - mean) (default 0.5)",
+    )
+    p.add_argument("--lbp-grid", type=parse_grid, default=(6, 6))
+    p.add_argument("--hoof-grid", type=parse_grid, default=(6, 6))
+    p.add_argument("--lbptop-grid", type=parse_grid, default=(5, 5))
+    p.add_argument("--svm-c", type=float, default=1.0)
+    p.add_argument("--quiet", action="store_true", help="log warnings only, no progress bars")
+    return p
+
+
+def _flow_args(p: argparse.ArgumentParser) -> None:
+    """The frame and flow settings, each as the network's ``data.<name>``: the caches are then
+    the network's."""
     p.add_argument("--square", choices=("crop", "pad"), default="crop", help="as data.square")
     p.add_argument(
         "--frame-stride",
@@ -132,25 +157,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="torch",
         help="TV-L1 backend if the flow cache must be filled (default torch)",
     )
-    p.add_argument(
-        "--k",
-        type=parse_k,
-        default=None,
-        help="half the feature-difference interval in frames, or 'auto' (default: "
-        "half the median expression length of the training clips)",
-    )
-    p.add_argument(
-        "--p",
-        type=float,
-        default=0.5,
-        help="spotting threshold mean + p (max - mean) (default 0.5)",
-    )
-    p.add_argument("--lbp-grid", type=parse_grid, default=(6, 6))
-    p.add_argument("--hoof-grid", type=parse_grid, default=(6, 6))
-    p.add_argument("--lbptop-grid", type=parse_grid, default=(5, 5))
-    p.add_argument("--svm-c", type=float, default=1.0)
-    p.add_argument("--quiet", action="store_true", help="log warnings only, no progress bars")
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,9 +9,9 @@ per clip, drawn class-balanced by default, the similarity transform applied on t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -27,6 +27,25 @@ log = logging.getLogger(__name__)
 
 TRAIN_SEQUENCES = ("whole", "window")
 BALANCE = ("classes", "none")
+
+
+#: The arguments of :class:`MicroExpDataModule` that are :class:`ClipStore` fields.
+_STORE_FIELDS = frozenset(f.name for f in dataclasses.fields(ClipStore))
+
+
+def _check_options(
+    split: str, frame_stride: int, seq_len: int, copies: int, train_sequences: str, balance: str
+) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    if frame_stride < 1 or seq_len < 1 or copies < 1:
+        raise ValueError("frame_stride, seq_len and copies must be >= 1")
+    if train_sequences not in TRAIN_SEQUENCES:
+        raise ValueError(
+            f"train_sequences must be one of {TRAIN_SEQUENCES}, not {train_sequences!r}"
+        )
+    if balance not in BALANCE:
+        raise ValueError(f"balance must be one of {BALANCE}, not {balance!r}")
 
 
 def _augment_config(augment: dict[str, Any] | AugmentConfig | None) -> AugmentConfig:
@@ -123,39 +142,18 @@ class MicroExpDataModule(pl.LightningDataModule):
         progress: bool = True,
     ) -> None:
         super().__init__()
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
-        if frame_stride < 1 or seq_len < 1 or copies < 1:
-            raise ValueError("frame_stride, seq_len and copies must be >= 1")
-        if train_sequences not in TRAIN_SEQUENCES:
-            raise ValueError(
-                f"train_sequences must be one of {TRAIN_SEQUENCES}, not {train_sequences!r}"
-            )
-        if balance not in BALANCE:
-            raise ValueError(f"balance must be one of {BALANCE}, not {balance!r}")
-        if mask_threshold <= 0:
+        _check_options(split, frame_stride, seq_len, copies, train_sequences, balance)
+        if mask_threshold <= 0:  # (the store checks its own options)
             raise ValueError(f"mask_threshold must be > 0 pixels, got {mask_threshold}")
+        # every argument named as a store field goes to the store
+        store = {k: v for k, v in locals().items() if k in _STORE_FIELDS}
         self.store = ClipStore(
-            Path(root),
-            dataset=dataset,
-            protocol=str(protocol),
-            tree=tree,
-            sheet=sheet,
-            synthetic=dict(synthetic) if synthetic else None,
-            size=size,
-            crop=crop,
-            square=square,
-            cache_dir=Path(cache_dir),
-            flow_backend=flow_backend,
-            flow_params=dict(flow_params or {}),
-            flow_device=flow_device,
-            flow_size=flow_size,
-            flow_reference=flow_reference,
-            flow_lag=flow_lag,
-            frame_stride=frame_stride,
-            intensity=intensity,
-            compensate_head=compensate_head,
-            progress=progress,
+            **store
+            | {
+                "protocol": str(protocol),
+                "synthetic": dict(synthetic) if synthetic else None,
+                "flow_params": dict(flow_params or {}),
+            }
         )
         self.root = self.store.root
         self.protocol = str(protocol)
