@@ -123,18 +123,7 @@ def _data_options(g: argparse._ArgumentGroup) -> None:
         default="auto",
         help="auto: detect the face on raw frames, use cropped frames whole",
     )
-    g.add_argument(
-        "--frame-stride",
-        type=int,
-        default=4,
-        help="flow step of the cache used by HOOF, as the network's data.frame_stride (default 4)",
-    )
-    g.add_argument(
-        "--flow-backend",
-        choices=("torch", "opencv"),
-        default="torch",
-        help="TV-L1 backend if the flow cache must be filled (default torch)",
-    )
+    _flow_args(g)
 
 
 def _method_options(g: argparse._ArgumentGroup) -> None:
@@ -183,6 +172,32 @@ def _method_options(g: argparse._ArgumentGroup) -> None:
     )
 
 
+def _flow_args(p: argparse._ArgumentGroup) -> None:
+    """The frame and flow settings, each as the network's ``data.<name>``: the caches are then
+    the network's."""
+    p.add_argument("--square", choices=("crop", "pad"), default="crop", help="as data.square")
+    p.add_argument(
+        "--frame-stride",
+        type=int,
+        default=4,
+        help="chain stride of the flow cache used by HOOF, as data.frame_stride (default 4)",
+    )
+    p.add_argument("--flow-size", type=int, default=128, help="as data.flow_size (default 128)")
+    p.add_argument(
+        "--flow-reference",
+        choices=("onset", "lag", "previous"),
+        default="onset",
+        help="as data.flow_reference (default onset)",
+    )
+    p.add_argument("--flow-lag", type=int, default=8, help="as data.flow_lag (default 8)")
+    p.add_argument(
+        "--flow-backend",
+        choices=("torch", "opencv"),
+        default="torch",
+        help="TV-L1 backend if the flow cache must be filled (default torch)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (prints ``error: ...`` on bad input)."""
     args = build_parser().parse_args(argv)
@@ -216,9 +231,13 @@ def main(argv: list[str] | None = None) -> int:
             tree=args.tree,
             size=args.size,
             crop=args.crop,
+            square=args.square,
             cache_dir=args.cache_dir,
             frame_stride=args.frame_stride,
             flow_backend=args.flow_backend,
+            flow_size=args.flow_size,
+            flow_reference=args.flow_reference,
+            flow_lag=args.flow_lag,
             k=args.k,
             p=args.p,
             lbp_grid=args.lbp_grid,

@@ -9,6 +9,7 @@ from typing import Any
 from microexp.baselines import METHODS
 from microexp.baselines.lbptop_svm import VARIANTS as LBPTOP_VARIANTS
 from microexp.data.store import ClipStore
+from microexp.flow.reference import FlowReference
 
 
 class BaselineError(ValueError):
@@ -30,9 +31,13 @@ class BaselineConfig:
     tree: str = "auto"
     size: int = 64
     crop: str = "auto"
+    square: str = "crop"
     cache_dir: Path = Path(".cache/microexp")
-    frame_stride: int = 4  # flow step of the cache (HOOF); clips this short are skipped
+    frame_stride: int = 4  # chain stride of the flow cache (HOOF); clips this short are skipped
     flow_backend: str = "torch"
+    flow_size: int = 128
+    flow_reference: str = "onset"
+    flow_lag: int = 8
     k: int | None = None  # None: half the median training expression length
     p: float = 0.5  # MEGC peak threshold: mean + p * (max - mean)
     top_fraction: float = 1 / 3
@@ -41,7 +46,9 @@ class BaselineConfig:
     lbp_radius: float = 1.0
     hoof_grid: tuple[int, int] = (6, 6)
     hoof_bins: int = 8
-    hoof_normalise: bool = True
+    # None: normalised histograms of step flow (flow_reference=previous), block magnitudes of a
+    # displacement (onset, lag), whose direction alone stays the same over an expression
+    hoof_normalise: bool | None = None
     compensate_head: bool = True
     lbptop_grid: tuple[int, int] = (5, 5)
     lbptop_points: int = 4
@@ -54,6 +61,12 @@ class BaselineConfig:
     def __post_init__(self) -> None:
         if self.frame_stride < 1:
             raise BaselineError(f"frame_stride must be >= 1, got {self.frame_stride}")
+        if self.flow_size < self.size:
+            raise BaselineError(f"flow_size ({self.flow_size}) must be >= size ({self.size})")
+        try:
+            FlowReference(self.flow_reference, self.frame_stride, self.flow_lag)
+        except ValueError as exc:
+            raise BaselineError(str(exc)) from None
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown or not self.methods:
             raise BaselineError(f"unknown method(s) {unknown}: choose from {METHODS}")
@@ -79,6 +92,8 @@ class BaselineConfig:
                 "hoof_normalise",
                 "compensate_head",
                 "flow_backend",
+                "flow_size",
+                "flow_reference",
             ),
             "lbptop_svm": (
                 "lbptop_grid",

@@ -2,10 +2,10 @@
 feature-difference analysis as the LBP baseline (:mod:`microexp.baselines.difference`) on HOOF
 instead of LBP histograms (as compared in Li et al., 2018).
 
-The flow comes from the project's TV-L1 cache (:class:`microexp.flow.cache.FlowCache`), which
-holds the flow from every frame ``i`` to frame ``i + step``. Frame ``t`` is described by the flow
-centred on it, from ``t - step // 2`` to ``t - step // 2 + step`` (clamped to the clip), after
-head-motion compensation (each field's median vector subtracted).
+The flow comes from the data store (:class:`microexp.data.store.PreparedClip`): the clip's
+chain entries from the network's TV-L1 cache with their head motion removed. Frame ``t`` is
+described by the entry that :meth:`~microexp.flow.reference.FlowReference.entry_of_frame`
+gives it (the nearest chain frame's displacement, or the step centred nearest it).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 
 from microexp.baselines.difference import spotting_curve
 from microexp.baselines.lbp import block_index
-from microexp.data.targets import compensate_head_motion
+from microexp.flow.reference import FlowReference
 
 
 def orientation_histograms(
@@ -65,48 +65,35 @@ def orientation_histograms(
     return hist[0] if single else hist
 
 
-def frame_flow_index(n_frames: int, n_flows: int, step: int) -> np.ndarray:
-    """Which flow field describes each frame: ``clip(t - step // 2, 0, n_flows - 1)``."""
-    if n_flows < 1:
-        raise ValueError("a clip needs at least one flow field")
-    return np.clip(np.arange(n_frames) - step // 2, 0, n_flows - 1)
-
-
 def hoof_features(
     flow: np.ndarray,
     n_frames: int,
-    step: int,
+    reference: FlowReference,
     *,
     grid: tuple[int, int] = (6, 6),
     bins: int = 8,
     normalise: bool = True,
-    compensate: bool = True,
 ) -> np.ndarray:
-    """Per-frame block HOOF of a clip, ``(n_frames, rows * cols, bins)``, from its cached flow
-    ``(n_frames - step, 2, H, W)`` (flow ``i`` moves frame ``i`` to ``i + step``)."""
+    """Per-frame block HOOF of a clip, ``(n_frames, rows * cols, bins)``, from the flow of its
+    chain entries ``(M, 2, H, W)`` (see :mod:`microexp.flow.reference`)."""
     f = np.asarray(flow, np.float32)
     if f.ndim != 4 or f.shape[0] < 1:
-        raise ValueError(f"flow must be (N >= 1, 2, H, W), got {f.shape}")
-    if compensate:
-        f = compensate_head_motion(f)
+        raise ValueError(f"flow must be (M >= 1, 2, H, W), got {f.shape}")
     hist = orientation_histograms(f, grid=grid, bins=bins, normalise=normalise)
-    return hist[frame_flow_index(n_frames, f.shape[0], step)]
+    return hist[reference.entry_of_frame(n_frames, f.shape[0])]
 
 
 def hoof_spotting_curve(
     flow: np.ndarray,
     n_frames: int,
-    step: int,
+    reference: FlowReference,
     k: int,
     *,
     grid: tuple[int, int] = (6, 6),
     bins: int = 8,
     normalise: bool = True,
-    compensate: bool = True,
     top_fraction: float = 1 / 3,
 ) -> np.ndarray:
     """The HOOF spotting score of every frame of a clip, in [0, 1]."""
-    features = hoof_features(
-        flow, n_frames, step, grid=grid, bins=bins, normalise=normalise, compensate=compensate
-    )
+    features = hoof_features(flow, n_frames, reference, grid=grid, bins=bins, normalise=normalise)
     return spotting_curve(features, k, top_fraction=top_fraction)

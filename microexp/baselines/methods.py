@@ -14,6 +14,7 @@ from microexp.baselines.lbptop_svm import LbpTopSvm, interval_frames, lbp_top
 from microexp.data.store import PreparedClip
 from microexp.eval.records import ClipRecord
 from microexp.eval.spotting import spot_intervals
+from microexp.flow.reference import FlowReference
 
 
 def _record(
@@ -61,8 +62,11 @@ class MethodRecords:
             curve = lbp_spotting_curve(np.asarray(c.frames), k, **options)
         else:
             assert c.flow is not None, "HOOF needs the flow cache"
-            options["compensate"] = cfg.compensate_head
-            curve = hoof_spotting_curve(c.flow, len(c.numbers), cfg.frame_stride, k, **options)
+            motion = c.motion(np.arange(len(c.chain)))  # head motion removed by the store
+            reference = FlowReference(cfg.flow_reference, cfg.frame_stride, cfg.flow_lag)
+            if options["normalise"] is None:
+                options["normalise"] = reference.kind == "previous"
+            curve = hoof_spotting_curve(motion, len(c.numbers), reference, k, **options)
         intervals = spot_intervals(
             curve, c.numbers, method="peak", p=cfg.p, half_width=k, distance=k
         )

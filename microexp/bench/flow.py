@@ -167,7 +167,21 @@ def _flow_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default=None, help="torch backend device (default cuda if any)")
     p.add_argument("--workers", type=int, default=None, help="CPU processes (default: cores)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--flow-size",
+        type=int,
+        default=128,
+        help="also measure at this side, data.flow_size's default (0: no; default 128)",
+    )
 
 
 def _flow_run(a: argparse.Namespace) -> dict[str, Any]:
-    return bench_flow(a.pairs, a.size, a.repeat, a.device, a.workers, a.seed)
+    """``bench_flow`` at ``--size``; at ``--flow-size`` too, its figures under ``at_<side>``
+    and its torch/OpenCV ratio as ``ratio_<side>``."""
+    result = bench_flow(a.pairs, a.size, a.repeat, a.device, a.workers, a.seed)
+    side = a.flow_size
+    if side and side != a.size:
+        more = bench_flow(a.pairs, side, a.repeat, a.device, a.workers, a.seed)
+        result[f"ratio_{side}"] = more["ratio"]
+        result[f"at_{side}"] = {k: more[k] for k in ("opencv", "torch", "ratio", "epe_ratio")}
+    return result

@@ -1,17 +1,17 @@
 """``MicroExpDataModule``: one LightningDataModule for the spatial, temporal and joint stages.
 
 The :class:`~microexp.data.store.ClipStore` prepares the clips (frame and flow caches, targets),
-the split picks the subjects of each part, :mod:`microexp.data.windows` serves them: random
-training windows of ``seq_len`` steps (``copies`` virtual augmented copies per clip, the
-similarity transform applied on the device in :meth:`MicroExpDataModule.on_after_batch_transfer`)
-and whole clips for evaluation.
+the split picks the subjects of each part, :mod:`microexp.data.windows` serves them: training
+sequences (whole clips, or windows of ``seq_len`` steps; ``copies`` virtual augmented copies
+per clip, drawn class-balanced by default, the similarity transform applied on the device in
+:meth:`MicroExpDataModule.on_after_batch_transfer`) and whole clips for evaluation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -21,9 +21,31 @@ from microexp.data.augment import AugmentConfig, augment_batch
 from microexp.data.records import DataFormatError
 from microexp.data.splits import SPLITS, Split, make_splits
 from microexp.data.store import ClipStore, PreparedClip, PreparedData
-from microexp.data.windows import EpochSampler, TrainWindows, WholeClips, collate
+from microexp.data.windows import EpochSampler, TrainSequences, WholeClips, collate
 
 log = logging.getLogger(__name__)
+
+TRAIN_SEQUENCES = ("whole", "window")
+BALANCE = ("classes", "none")
+
+
+#: The arguments of :class:`MicroExpDataModule` that are :class:`ClipStore` fields.
+_STORE_FIELDS = frozenset(f.name for f in dataclasses.fields(ClipStore))
+
+
+def _check_options(
+    split: str, frame_stride: int, seq_len: int, copies: int, train_sequences: str, balance: str
+) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    if frame_stride < 1 or seq_len < 1 or copies < 1:
+        raise ValueError("frame_stride, seq_len and copies must be >= 1")
+    if train_sequences not in TRAIN_SEQUENCES:
+        raise ValueError(
+            f"train_sequences must be one of {TRAIN_SEQUENCES}, not {train_sequences!r}"
+        )
+    if balance not in BALANCE:
+        raise ValueError(f"balance must be one of {BALANCE}, not {balance!r}")
 
 
 def _augment_config(augment: dict[str, Any] | AugmentConfig | None) -> AugmentConfig:
@@ -48,21 +70,33 @@ class MicroExpDataModule(pl.LightningDataModule):
             ``root`` is missing or empty, a synthetic CASME II is written there first.
         size: network input side in pixels.
         crop: ``auto`` (face crop on raw frames, none on cropped ones), ``face`` or ``none``.
+        square: ``crop`` (the centred square) or ``pad`` (black bars): how a face that is not
+            square becomes one, keeping its aspect.
         cache_dir: where decoded frames and flow are cached.
         flow_backend, flow_params, flow_device: TV-L1 backend and parameters for the cache.
+        flow_size: side at which the flow is computed (>= ``size``), then shrunk to ``size``.
+        flow_reference: each step's flow starts from the clip's first frame (``onset``), the
+            frame ``flow_lag`` frames earlier (``lag``) or the previous step (``previous``).
+        flow_lag: frames back for ``flow_reference=lag`` (a multiple of ``frame_stride``).
         split: ``loso``, ``holdout`` or ``holdout_clips`` (clip-level; comparison only).
         fold: LOSO fold (the fold-th subject in natural order is left out).
         val_subjects: number of (or list of) training subjects held out for validation.
         train_fraction: holdout training fraction.
         split_seed: seed of the holdout / validation draw.
-        seq_len: training window length in steps (the paper: 14).
+        seq_len: window length in steps with ``train_sequences=window`` (the paper: 14).
+        train_sequences: ``whole`` (each training item is a whole clip: the GRU trains on the
+            lengths it is evaluated on) or ``window`` (``seq_len`` steps; evaluation must then
+            run in windows of that length, see :attr:`eval_window`).
         frame_stride: frames per step.
         copies: virtual augmented copies of each training clip per epoch (the paper: 150).
         batch_size, eval_batch_size, num_workers, pin_memory: loader settings.
         augment: :class:`AugmentConfig` fields.
         intensity: ``linear`` or ``cosine`` target ramps.
-        mask_quantile: quantile of the pseudo-mask threshold.
-        compensate_head: subtract each step's median flow (head motion).
+        mask_threshold: displacement in pixels (at ``size``) above which a face pixel is in the
+            pseudo-mask, on frames inside [onset, offset].
+        compensate_head: remove each step's head motion (a similarity fitted over the face).
+        balance: ``classes`` (every class drawn equally often per epoch, in expectation) or
+            ``none`` (each copy of each clip once per epoch).
         seed: seed of the windows, transforms and shuffling.
         progress: show progress bars.
     """
@@ -78,16 +112,21 @@ class MicroExpDataModule(pl.LightningDataModule):
         synthetic: dict[str, Any] | None = None,
         size: int = 64,
         crop: str = "auto",
+        square: str = "crop",
         cache_dir: str = ".cache/microexp",
         flow_backend: str = "torch",
         flow_params: dict[str, Any] | None = None,
         flow_device: str | None = None,
+        flow_size: int = 128,
+        flow_reference: str = "onset",
+        flow_lag: int = 8,
         split: str = "loso",
         fold: int = 0,
         val_subjects: int | Sequence[str] = 0,
         train_fraction: float = 0.7,
         split_seed: int = 0,
         seq_len: int = 14,
+        train_sequences: str = "whole",
         frame_stride: int = 1,
         copies: int = 1,
         batch_size: int = 8,
@@ -96,34 +135,25 @@ class MicroExpDataModule(pl.LightningDataModule):
         pin_memory: bool = False,
         augment: dict[str, Any] | AugmentConfig | None = None,
         intensity: str = "linear",
-        mask_quantile: float = 0.9,
+        mask_threshold: float = 0.1,
         compensate_head: bool = True,
+        balance: str = "classes",
         seed: int = 0,
         progress: bool = True,
     ) -> None:
         super().__init__()
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
-        if frame_stride < 1 or seq_len < 1 or copies < 1:
-            raise ValueError("frame_stride, seq_len and copies must be >= 1")
+        _check_options(split, frame_stride, seq_len, copies, train_sequences, balance)
+        if mask_threshold <= 0:  # (the store checks its own options)
+            raise ValueError(f"mask_threshold must be > 0 pixels, got {mask_threshold}")
+        # every argument named as a store field goes to the store
+        store = {k: v for k, v in locals().items() if k in _STORE_FIELDS}
         self.store = ClipStore(
-            Path(root),
-            dataset=dataset,
-            protocol=str(protocol),
-            tree=tree,
-            sheet=sheet,
-            synthetic=dict(synthetic) if synthetic else None,
-            size=size,
-            crop=crop,
-            cache_dir=Path(cache_dir),
-            flow_backend=flow_backend,
-            flow_params=dict(flow_params or {}),
-            flow_device=flow_device,
-            frame_stride=frame_stride,
-            intensity=intensity,
-            mask_quantile=mask_quantile,
-            compensate_head=compensate_head,
-            progress=progress,
+            **store
+            | {
+                "protocol": str(protocol),
+                "synthetic": dict(synthetic) if synthetic else None,
+                "flow_params": dict(flow_params or {}),
+            }
         )
         self.root = self.store.root
         self.protocol = str(protocol)
@@ -133,6 +163,7 @@ class MicroExpDataModule(pl.LightningDataModule):
         self.train_fraction = train_fraction
         self.split_seed = split_seed
         self.seq_len = seq_len
+        self.train_sequences = train_sequences
         self.frame_stride = frame_stride
         self.copies = copies
         self.batch_size = batch_size
@@ -140,13 +171,22 @@ class MicroExpDataModule(pl.LightningDataModule):
         self.num_workers = num_workers
         self.pin_memory = pin_memory
         self.augment = _augment_config(augment)
+        self.mask_threshold = float(mask_threshold)
+        self.balance = balance
         self.seed = seed
         self.data: PreparedData | None = None
         self.split: Split | None = None
-        self.train_set: TrainWindows | None = None
+        self.train_set: TrainSequences | None = None
         self.val_set: WholeClips | None = None
         self.test_set: WholeClips | None = None
         self._sampler: EpochSampler | None = None
+
+    @property
+    def eval_window(self) -> int | None:
+        """Steps per GRU run at evaluation: None (whole clips, as trained) or ``seq_len`` with
+        ``train_sequences=window`` (evaluate with
+        :func:`~microexp.models.joint.infer_windows`, the state reset at every window)."""
+        return self.seq_len if self.train_sequences == "window" else None
 
     # ---------------------------------------------------------------- preparation
 
@@ -193,22 +233,17 @@ class MicroExpDataModule(pl.LightningDataModule):
                 f"{', '.join(sorted({c.clip.subject for c in self.data.clips}))}) leaves none "
                 "for training"
             )
-        compensate = self.store.compensate_head
-        self.train_set = TrainWindows(
+        threshold = self.mask_threshold
+        self.train_set = TrainSequences(
             parts["train"],
-            seq_len=self.seq_len,
-            stride=self.frame_stride,
+            seq_len=self.eval_window,
             copies=self.copies,
             seed=self.seed,
             augment=self.augment,
-            compensate=compensate,
+            mask_threshold=threshold,
         )
-        self.val_set = (
-            WholeClips(parts["val"], stride=self.frame_stride, compensate=compensate)
-            if parts["val"]
-            else None
-        )
-        self.test_set = WholeClips(parts["test"], stride=self.frame_stride, compensate=compensate)
+        self.val_set = WholeClips(parts["val"], mask_threshold=threshold) if parts["val"] else None
+        self.test_set = WholeClips(parts["test"], mask_threshold=threshold)
         log.info(
             "split %s%s: %d train / %d val / %d test clips",
             self.split.name,
@@ -237,7 +272,8 @@ class MicroExpDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         assert self.train_set is not None, "call setup() first"
-        self._sampler = EpochSampler(len(self.train_set), self.seed)
+        labels = self.train_set.labels if self.balance == "classes" else None
+        self._sampler = EpochSampler(len(self.train_set), self.seed, labels=labels)
         return self._loader(self.train_set, self.batch_size, self._sampler)
 
     def val_dataloader(self) -> DataLoader | list:
@@ -275,6 +311,9 @@ class MicroExpDataModule(pl.LightningDataModule):
             "root": str(self.root),
             **self.data.summary(),
             "frame_stride": self.frame_stride,
+            "flow_reference": self.store.flow_reference,
+            "train_sequences": self.train_sequences,
+            "balance": self.balance,
         }
         if self.split is not None:
             out["split"] = {

@@ -1,4 +1,5 @@
-"""Frame loading: decode with OpenCV, crop (raw frames), resize, RGB uint8 ``(T, 3, H, W)``."""
+"""Frame loading: decode with OpenCV, crop (raw frames), square the face keeping its aspect,
+resize; RGB uint8 ``(T, 3, H, W)``."""
 
 from __future__ import annotations
 
@@ -57,10 +58,32 @@ def read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def resize_square(image: np.ndarray, size: int) -> np.ndarray:
-    """Resize to ``size x size`` (area interpolation when shrinking, cubic when enlarging)."""
+SQUARE_MODES = ("crop", "pad")
+
+
+def to_square(image: np.ndarray, size: int, square: str = "crop") -> np.ndarray:
+    """A ``size x size`` image that keeps the aspect of ``image`` (``(H, W)`` or ``(H, W, C)``).
+
+    ``square="crop"`` cuts the centred square (the longer side loses its ends), ``"pad"`` adds
+    black bars to the shorter side; the square is then resized (area interpolation when
+    shrinking, cubic when enlarging). Every frame path (data store, inference, registration)
+    goes through this function, so a face is never squashed.
+    """
+    if square not in SQUARE_MODES:
+        raise ValueError(f"square must be one of {SQUARE_MODES}, not {square!r}")
     h, w = image.shape[:2]
-    interp = cv2.INTER_AREA if size < min(h, w) else cv2.INTER_CUBIC
+    if h != w and square == "crop":
+        side = min(h, w)
+        y0, x0 = (h - side) // 2, (w - side) // 2
+        image = image[y0 : y0 + side, x0 : x0 + side]
+    elif h != w:
+        side = max(h, w)
+        top, left = (side - h) // 2, (side - w) // 2
+        image = cv2.copyMakeBorder(
+            image, top, side - h - top, left, side - w - left, cv2.BORDER_CONSTANT, value=0
+        )
+    side = image.shape[0]
+    interp = cv2.INTER_AREA if size < side else cv2.INTER_CUBIC
     return cv2.resize(image, (size, size), interpolation=interp)
 
 
@@ -78,6 +101,7 @@ def load_frames(
     crop: str | Box | None = None,
     detector: FaceDetector | None = None,
     margin: float = 0.25,
+    square: str = "crop",
 ) -> LoadedFrames:
     """Load a clip's frames as one ``(T, 3, size, size)`` uint8 tensor.
 
@@ -89,6 +113,7 @@ def load_frames(
             note), or a fixed :class:`Box`.
         detector: a face detector to reuse across clips.
         margin: the face box is grown by this fraction of its size.
+        square: how a frame (or its crop) that is not square becomes one (:func:`to_square`).
 
     Raises:
         FrameReadError: a frame cannot be decoded (the message names it).
@@ -115,7 +140,7 @@ def load_frames(
             image = image[box.y0 : box.y1, box.x0 : box.x1]
             if image.size == 0:
                 raise FrameReadError(Path(path), f"crop box {box} lies outside the image")
-        out[i] = resize_square(image, size)
+        out[i] = to_square(image, size, square)
     if mixed:
         notes.append("frames of different sizes: each resized on its own")
     frames = torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()

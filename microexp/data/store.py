@@ -1,9 +1,11 @@
 """The data store: a release's clips prepared once for every consumer.
 
 :class:`ClipStore` reads the release through the reader registry (writing a synthetic one first
-when asked), decodes, crops and resizes every clip's frames once into a :class:`FrameCache`,
-computes TV-L1 flow once into a :class:`~microexp.flow.cache.FlowCache` (flow from frame i to
-i + ``frame_stride``), and returns :class:`PreparedData`: one :class:`PreparedClip` per usable
+when asked), decodes, crops, squares and resizes every clip's frames once into a
+:class:`FrameCache`, computes TV-L1 flow once into a :class:`~microexp.flow.cache.FlowCache`
+(on the clip's chain 0, s, 2s, ... with s = ``frame_stride``, each entry from its reference
+frame, computed at ``flow_size`` from frames decoded at that size and shrunk), fits each
+entry's head motion, and returns :class:`PreparedData`: one :class:`PreparedClip` per usable
 clip with its targets, and every clip it could not use counted as a :class:`Skip` with the
 reason. The DataModule and the baselines read the same caches through it.
 """
@@ -11,9 +13,7 @@ reason. The DataModule and the baselines read the same caches through it.
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,12 +22,13 @@ import numpy as np
 
 from microexp.data.datasets import read_clips
 from microexp.data.face import FaceDetector
-from microexp.data.frames import FrameReadError, load_frames
+from microexp.data.frame_cache import FrameCache
+from microexp.data.frames import SQUARE_MODES, load_frames
 from microexp.data.records import Clip, ClipSet, DataFormatError, Skip
 from microexp.data.splits import Split
-from microexp.data.targets import in_interval, intensity_curve, motion_region, target_states
-from microexp.io import atomic_save_npy, read_npy, safe_name
-from microexp.progress import progress_bar
+from microexp.data.targets import in_interval, intensity_curve, target_states
+from microexp.flow.head_motion import fit_head_motion, head_field
+from microexp.flow.reference import FlowReference, chain_length
 
 if TYPE_CHECKING:
     from microexp.flow.cache import FillStats, FlowCache
@@ -37,7 +38,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PreparedClip:
-    """A usable clip: cached frames (and flow, once attached), targets for every frame."""
+    """A usable clip: cached frames (and flow, once attached), targets for every frame.
+
+    The network sees the clip on its chain, frames 0, s, 2s, ... (``chain``); flow entry j
+    belongs to chain frame j (zero for entry 0; see :mod:`microexp.flow.reference`).
+    """
 
     clip: Clip
     frames: np.ndarray  # (N, 3, H, W) uint8, memory-mapped from the frame cache
@@ -45,12 +50,28 @@ class PreparedClip:
     intensity: np.ndarray  # (N,) float32 target intensity
     states: np.ndarray  # (N,) int64 target states
     inside: np.ndarray  # (N,) bool: frame inside [onset, offset]
-    flow: np.ndarray | None = None  # (N - s, 2, H, W) float16: flow[i] moves frame i to i + s
-    region: np.ndarray | None = None  # (H, W) bool: the moving region (pseudo-mask), with flow
+    stride: int = 1  # frames between chain entries
+    flow: np.ndarray | None = None  # (M, 2, H, W) float16: entry j moves its reference to chain j
+    head: np.ndarray | None = None  # (M, 4) float32: each entry's head motion (None: kept)
 
     @property
     def label(self) -> int:
         return -1 if self.clip.label is None else int(self.clip.label)
+
+    @property
+    def chain(self) -> np.ndarray:
+        """Indices of the chain frames 0, s, 2s, ... (M of them)."""
+        return np.arange(0, len(self.numbers), self.stride)
+
+    def motion(self, entries: np.ndarray) -> np.ndarray:
+        """The flow of chain ``entries`` with the head motion removed: ``(len, 2, H, W)``
+        float32 (what the network and the pseudo-masks see)."""
+        if self.flow is None:
+            raise RuntimeError(f"{self.clip.id}: no flow attached")
+        flow = np.asarray(self.flow[entries], np.float32)
+        if self.head is None:
+            return flow
+        return flow - head_field(self.head[entries], flow.shape[-2], flow.shape[-1])
 
 
 @dataclass
@@ -87,75 +108,6 @@ class PreparedData:
         }
 
 
-class FrameCache:
-    """Decoded, cropped and resized frames per clip, stored once as uint8 ``.npy``.
-
-    Keyed by the dataset fingerprint, size and crop mode. A clip whose frames cannot be decoded
-    gets an ``.error`` file naming the frame, so the skip is reported on every later run.
-    """
-
-    def __init__(self, root: Path, fingerprint: str, size: int, crop: str | None) -> None:
-        self.dir = Path(root) / "frames" / f"{fingerprint}-{size}-{crop or 'none'}"
-        self.size = size
-        self.crop = crop
-
-    def path(self, clip: Clip) -> Path:
-        return self.dir / f"{safe_name(clip.id)}.npy"
-
-    def error(self, clip: Clip) -> str | None:
-        p = self.dir / f"{safe_name(clip.id)}.error"
-        return p.read_text(errors="replace") if p.is_file() else None
-
-    def load(self, clip: Clip) -> np.ndarray | None:
-        """The cached frames, or None when missing or damaged."""
-        path = self.path(clip)
-        if not path.is_file():
-            return None
-        try:
-            arr = read_npy(path)
-        except (ValueError, OSError, EOFError) as exc:
-            log.warning("frame cache entry %s is damaged (%s): recomputing", path, exc)
-            return None
-        if arr.shape != (len(clip), 3, self.size, self.size) or arr.dtype != np.uint8:
-            log.warning("frame cache entry %s has shape %s: recomputing", path, arr.shape)
-            return None
-        return arr
-
-    def fill(
-        self, clips: Sequence[Clip], workers: int | None = None, progress: bool = True
-    ) -> dict[str, str]:
-        """Decode every clip not yet cached. Returns {clip id: error} for clips that failed."""
-        todo = [c for c in clips if self.load(c) is None and self.error(c) is None]
-        failures = {c.id: e for c in clips if (e := self.error(c)) is not None}
-        if not todo:
-            return failures
-        detector = FaceDetector() if self.crop == "face" else None
-
-        def work(clip: Clip) -> tuple[Clip, str | None]:
-            try:
-                loaded = load_frames(clip.frames, self.size, crop=self.crop, detector=detector)
-            except FrameReadError as exc:
-                return clip, str(exc)
-            for note in loaded.notes:
-                log.info("%s: %s", clip.id, note)
-            atomic_save_npy(self.path(clip), loaded.frames.numpy())
-            return clip, None
-
-        workers = workers or min(8, os.cpu_count() or 1)
-        with (
-            progress_bar(progress, len(todo), "decoding frames", "clips", transient=True) as done,
-            ThreadPoolExecutor(workers) as pool,
-        ):
-            for clip, err in pool.map(work, todo):
-                if err is not None:
-                    self.dir.mkdir(parents=True, exist_ok=True)
-                    (self.dir / f"{safe_name(clip.id)}.error").write_text(err)
-                    failures[clip.id] = err
-                    log.warning("skipping %s: %s", clip.id, err)
-                done(1)
-        return failures
-
-
 @dataclass
 class ClipStore:
     """Where a release's clips are prepared, and how.
@@ -166,14 +118,20 @@ class ClipStore:
         protocol, tree, sheet: the reader's options.
         synthetic: generator arguments: when given and ``root`` is missing or empty, a
             synthetic CASME II is written there first.
-        size: frame side in pixels.
+        size: frame side in pixels (the network's input).
         crop: ``auto`` (face crop on raw frames, none on cropped ones), ``face`` or ``none``.
+        square: how a face that is not square becomes one: ``crop`` (its centred square) or
+            ``pad`` (black bars); never squashed.
         cache_dir: where decoded frames and flow are cached.
         flow_backend, flow_params, flow_device: TV-L1 backend and parameters for the cache.
-        frame_stride: the flow step s; clips of s frames or fewer are skipped.
+        flow_size: side of the frames the flow is computed on (>= ``size``); the flow is then
+            shrunk to ``size`` with its vectors scaled.
+        flow_reference, flow_lag: each chain entry's reference frame (``onset``, ``lag`` with
+            ``flow_lag`` frames, or ``previous``; see :mod:`microexp.flow.reference`).
+        frame_stride: frames per step s; clips of s frames or fewer are skipped.
         intensity: ``linear`` or ``cosine`` target ramps.
-        mask_quantile: quantile of the pseudo-mask threshold.
-        compensate_head: subtract each step's median flow before the pseudo-mask.
+        compensate_head: remove each flow entry's head motion (a similarity fitted over the
+            face region).
         progress: show progress bars.
     """
 
@@ -185,19 +143,30 @@ class ClipStore:
     synthetic: dict[str, Any] | None = None
     size: int = 64
     crop: str = "auto"
+    square: str = "crop"
     cache_dir: Path = Path(".cache/microexp")
     flow_backend: str = "torch"
     flow_params: dict[str, Any] = field(default_factory=dict)
     flow_device: str | None = None
+    flow_size: int = 128
+    flow_reference: str = "onset"
+    flow_lag: int = 8
     frame_stride: int = 1
     intensity: str = "linear"
-    mask_quantile: float = 0.9
     compensate_head: bool = True
     progress: bool = True
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).expanduser()
         self.cache_dir = Path(self.cache_dir).expanduser()
+        if self.square not in SQUARE_MODES:
+            raise ValueError(f"square must be one of {SQUARE_MODES}, not {self.square!r}")
+        if self.flow_size < self.size:
+            raise ValueError(
+                f"flow_size ({self.flow_size}) must be >= size ({self.size}): flow is computed "
+                "at least at the network's resolution"
+            )
+        self.reference = FlowReference(self.flow_reference, self.frame_stride, self.flow_lag)
 
     # ------------------------------------------------------------------ caches
     def crop_mode(self, ds: ClipSet) -> str | None:
@@ -207,32 +176,58 @@ class ClipStore:
         return None if self.crop == "none" else self.crop
 
     def frame_cache(self, ds: ClipSet) -> FrameCache:
-        return FrameCache(self.cache_dir, ds.fingerprint(), self.size, self.crop_mode(ds))
+        return FrameCache(
+            self.cache_dir, ds.fingerprint(), self.size, self.crop_mode(ds), self.square
+        )
 
     def flow_cache(self, ds: ClipSet) -> FlowCache:
-        """The flow cache of ``ds``: keyed by its fingerprint, size, crop mode, backend,
-        parameters and step."""
+        """The flow cache of ``ds``: keyed by its fingerprint, crop and square modes, sizes,
+        backend, parameters, reference, stride and lag."""
         from microexp.flow.cache import FlowCache
         from microexp.flow.params import TVL1Params
 
         return FlowCache(
             self.cache_dir / "flow",
-            fingerprint=f"{ds.fingerprint()}-{self.size}-{self.crop_mode(ds) or 'none'}",
+            fingerprint=f"{ds.fingerprint()}-{self.crop_mode(ds) or 'none'}-{self.square}",
             size=self.size,
+            flow_size=self.flow_size,
+            reference=self.reference,
             backend=self.flow_backend,
             params=TVL1Params.from_kwargs(**self.flow_params),
             device=self.flow_device,
-            step=self.frame_stride,
+        )
+
+    def _chain_loader(
+        self, ds: ClipSet, clip: Clip, frames: FrameCache, detector: FaceDetector | None
+    ) -> Callable:
+        """Loads the clip's chain frames at ``flow_size``: from the frame cache when that is
+        the network's size, else decoded, cropped and squared again at that size (not kept;
+        the face is found on frame 0, as for the frame cache)."""
+        import torch
+
+        s = self.frame_stride
+        if self.flow_size == self.size:
+            return lambda: torch.from_numpy(np.array(frames.load(clip)[::s]))
+        crop = self.crop_mode(ds)
+        return lambda: (
+            load_frames(
+                clip.frames[::s], self.flow_size, crop=crop, detector=detector, square=self.square
+            ).frames
         )
 
     def fill_flow(self, ds: ClipSet, clips: Sequence[Clip]) -> FillStats:
         """Compute the flow of ``clips`` (their frames cached) that is not cached yet."""
-        import torch
-
         frames = self.frame_cache(ds)
         cache = self.flow_cache(ds)
+        decode = self.flow_size != self.size and self.crop_mode(ds) == "face" and clips
+        detector = FaceDetector() if decode else None
         todo = [
-            (c.id, (lambda c=c: torch.from_numpy(np.array(frames.load(c)))), len(c)) for c in clips
+            (
+                c.id,
+                self._chain_loader(ds, c, frames, detector),
+                chain_length(len(c), self.frame_stride),
+            )
+            for c in clips
         ]
         stats = cache.fill(todo, progress=self.progress)
         log.info("flow cache: %s", stats)
@@ -311,27 +306,17 @@ class ClipStore:
         return data
 
     def attach_flow(self, data: PreparedData, clip_ids: Collection[str] | None = None) -> None:
-        """Give clips (those in ``clip_ids``, or all) their flow and moving region, computing
-        the flow that is not cached yet (the costly part on a CPU)."""
+        """Give clips (those in ``clip_ids``, or all) their flow and head motion, computing the
+        flow that is not cached yet (the costly part on a CPU)."""
         chosen = [c for c in data.clips if clip_ids is None or c.clip.id in clip_ids]
         self.fill_flow(data.dataset, [c.clip for c in chosen])
         cache = self.flow_cache(data.dataset)
-        s = self.frame_stride
         for c in chosen:
-            c.flow = cache.load(c.clip.id, len(c.clip))
+            c.flow = cache.load(c.clip.id, len(c.chain))
             if c.flow is None:  # pragma: no cover - filled just above
                 raise RuntimeError(f"flow cache for {c.clip.id} is missing after filling it")
-            start = int(np.searchsorted(c.numbers, c.clip.onset))
-            chain = np.arange(start % s, len(c.numbers) - s, s)  # a chain through the onset
-            c.region = motion_region(
-                np.asarray(c.flow[chain], np.float32),
-                c.numbers[chain + s],
-                c.clip.onset,
-                c.clip.apex,
-                c.clip.offset,
-                quantile=self.mask_quantile,
-                compensate=self.compensate_head,
-            )
+            if self.compensate_head:
+                c.head = fit_head_motion(np.asarray(c.flow, np.float32))
 
     def _prepared(self, clip: Clip, frames: np.ndarray | None) -> PreparedClip:
         if frames is None:  # pragma: no cover - filled just above
@@ -345,4 +330,5 @@ class ClipStore:
             intensity=intensity,
             states=target_states(numbers, clip.onset, clip.apex, clip.offset, intensity),
             inside=in_interval(numbers, clip.onset, clip.offset),
+            stride=self.frame_stride,
         )

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.ndimage import binary_opening
 
+from microexp.flow.head_motion import face_region
 from microexp.states import classify_states
 
 INTENSITY_KINDS = ("linear", "cosine")
@@ -64,76 +66,33 @@ def target_states(
     return classify_states(intensity, f < apex, in_interval(f, onset, offset))
 
 
-def compensate_head_motion(flow: np.ndarray) -> np.ndarray:
-    """Subtract each step's median flow (the global, head-motion part): ``(T, 2, H, W)``."""
-    median = np.median(flow.reshape(flow.shape[0], 2, -1), axis=2)
-    return flow - median[:, :, None, None].astype(flow.dtype)
-
-
-def motion_region(
-    flow: np.ndarray,
-    step_frames: Sequence[int] | np.ndarray,
-    onset: int,
-    apex: int,
-    offset: int,
-    *,
-    quantile: float = 0.9,
-    compensate: bool = True,
-    blur: float = 2.0,
+def pseudo_masks(
+    motion: np.ndarray,
+    inside: np.ndarray,
+    threshold: float,
+    region: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The clip's moving region, from its flow: a boolean ``(H, W)`` map.
+    """Per-frame pseudo motion masks: ``(T, 1, H, W)`` uint8.
 
-    Time-contrasted motion: the mean flow magnitude (after head-motion compensation) over the
-    steps inside [onset, offset] minus the mean over the steps outside it. Movements that also
-    happen in neutral frames (blinks, flicker at edges, residual head motion) cancel; what
-    remains is the expression's. The map is blurred and thresholded at the clip's ``quantile``.
-    A clip with no step outside the interval (CASME II clips often start at the onset) uses the
-    inside mean alone; one with no step inside gets an empty region.
+    The mask of frame t holds the pixels of the face region whose displacement exceeds
+    ``threshold`` pixels, on frames inside [onset, offset]; every other frame's mask is empty.
+    The threshold is absolute (at the network's size) and set above TV-L1's noise floor; an
+    opening with a 3 x 3 square then removes the specks smaller than that (TV-L1's errors at
+    sharp edges such as a pupil under head motion, up to a few tenths of a pixel), so a clip
+    without motion gets empty masks.
 
     Args:
-        flow: ``(T, 2, H, W)`` flow of a chain of steps (step t moves frame t to frame t+1 of
-            the chain).
-        step_frames: ``(T,)`` absolute frame number of each step's *later* frame.
-        onset, apex, offset: the clip's interval (``apex`` is accepted for symmetry with the
-            other targets; the region does not depend on it).
-        quantile: pixels above this quantile of the contrast are moving.
-        compensate: subtract each step's median flow first (head motion).
-        blur: Gaussian sigma in pixels applied before thresholding (0 = none).
+        motion: ``(T, 2, H, W)`` each frame's displacement (onset-referenced flow with the head
+            motion removed).
+        inside: ``(T,)`` bool, the frame lies inside [onset, offset].
+        threshold: displacement in pixels above which a pixel moves.
+        region: ``(H, W)`` bool, where a face can move (default: the face ellipse of
+            :func:`~microexp.flow.head_motion.face_region`).
     """
-    import cv2
-
-    f = np.asarray(step_frames)
-    flow = np.asarray(flow, dtype=np.float32)
-    if flow.ndim != 4 or flow.shape[1] != 2 or flow.shape[0] != f.size:
-        raise ValueError(f"flow must be (T, 2, H, W) with T = {f.size}, got {flow.shape}")
-    h, w = flow.shape[2:]
-    inside = (f > onset) & (f <= offset)
-    if not inside.any():
-        return np.zeros((h, w), bool)
-    if compensate:
-        flow = compensate_head_motion(flow)
-    mag = np.sqrt(flow[:, 0] ** 2 + flow[:, 1] ** 2)
-    contrast = mag[inside].mean(axis=0)
-    if (~inside).any():
-        contrast = np.clip(contrast - mag[~inside].mean(axis=0), 0.0, None)
-    if float(contrast.max()) <= 0:
-        return np.zeros((h, w), bool)
-    if blur > 0:
-        contrast = cv2.GaussianBlur(contrast.astype(np.float32), (0, 0), blur)
-    return contrast > np.quantile(contrast, quantile)
-
-
-def pseudo_masks(
-    region: np.ndarray, frame_numbers: Sequence[int] | np.ndarray, onset: int, offset: int
-) -> np.ndarray:
-    """Per-frame masks: the clip's moving region on frames inside [onset, offset], empty
-    elsewhere. Returns uint8 ``(T, 1, H, W)``."""
-    inside = in_interval(frame_numbers, onset, offset)
-    return (inside[:, None, None, None] & region[None, None]).astype(np.uint8)
-
-
-def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two boolean maps (1.0 when both are empty)."""
-    a, b = np.asarray(a, bool), np.asarray(b, bool)
-    union = (a | b).sum()
-    return 1.0 if union == 0 else float((a & b).sum() / union)
+    m = np.asarray(motion, np.float32)
+    if m.ndim != 4 or m.shape[1] != 2 or m.shape[0] != len(inside):
+        raise ValueError(f"motion must be (T, 2, H, W) with T = {len(inside)}, got {m.shape}")
+    region = face_region(*m.shape[-2:]) if region is None else np.asarray(region, bool)
+    moving = ((m[:, 0] ** 2 + m[:, 1] ** 2) > float(threshold) ** 2) & region[None]
+    moving = binary_opening(moving, structure=np.ones((1, 3, 3), bool))
+    return (moving & np.asarray(inside, bool)[:, None, None])[:, None].astype(np.uint8)

@@ -1,13 +1,16 @@
-"""What the loaders serve: training windows, whole-clip evaluation items, the epoch sampler and
+"""What the loaders serve: training sequences, whole-clip evaluation items, the epoch sampler and
 the collate function.
 
-A step moves from frame i to frame i + s (the frame stride s); a training window may start at
-any frame, and evaluation runs over frames 0, s, 2s, ... of a clip. An item is a dict:
-``frames (T+1, 3, H, W) uint8``, ``flow (T, 2, H, W) float32``, ``intensity``, ``state``,
-``inside``, ``valid (T,)``, ``mask (T, 1, H, W)``, ``frame_numbers (T+1,)`` (absolute; -1 on
-padding), ``label``, ``onset``, ``apex``, ``offset`` (absolute frame numbers), ``subject``,
-``episode``; training items also carry ``aug (4,)``, the similarity transform's parameters.
-:func:`collate` stacks items into a batch, padding the time axis.
+Every item runs along its clip's chain, frames 0, s, 2s, ... (s = the frame stride): step t
+moves chain frame a + t to a + t + 1 and carries the flow entry of the later frame. A training
+item is the whole clip (``seq_len=None``, the default: the GRU then sees in training the
+lengths it is evaluated on) or a window of ``seq_len`` steps from a random chain frame; an
+evaluation item is the whole clip. An item is a dict: ``frames (T+1, 3, H, W) uint8``,
+``flow (T, 2, H, W) float32`` (head motion removed), ``intensity``, ``state``, ``inside``,
+``valid (T,)``, ``mask (T, 1, H, W)`` (the pseudo-masks), ``frame_numbers (T+1,)`` (absolute;
+-1 on padding), ``label``, ``onset``, ``apex``, ``offset`` (absolute frame numbers),
+``subject``, ``episode``; training items also carry ``aug (4,)``, the similarity transform's
+parameters. :func:`collate` stacks items into a batch, padding the time axis.
 """
 
 from __future__ import annotations
@@ -22,31 +25,32 @@ from torch.utils.data import Dataset, Sampler
 
 from microexp.data.augment import AugmentConfig, sample_params
 from microexp.data.store import PreparedClip
-from microexp.data.targets import compensate_head_motion
+from microexp.data.targets import pseudo_masks
 
 
-def _window(cd: PreparedClip, start: int, steps: int, stride: int) -> dict[str, Any]:
-    """``steps`` steps from frame ``start`` at ``stride``; padded (valid False) past the end."""
-    n = len(cd.numbers)
-    idx = start + stride * np.arange(steps + 1)
-    n_valid = int(min(steps, max(0, (n - 1 - start) // stride)))
-    idx = np.minimum(idx, start + stride * n_valid)
+def _item(cd: PreparedClip, start: int, steps: int, threshold: float) -> dict[str, Any]:
+    """``steps`` steps from chain frame ``start``; padded (valid False) past the clip's end."""
+    chain = cd.chain
+    if cd.flow is None or len(cd.flow) != len(chain):
+        raise RuntimeError(f"{cd.clip.id}: flow of {len(chain)} chain entries expected")
+    n_valid = int(min(steps, max(0, len(chain) - 1 - start)))
+    entries = np.minimum(start + np.arange(steps + 1), start + n_valid)
+    idx = chain[entries]  # frame indices
     later = idx[1:]
-    flow = np.zeros((steps,) + cd.flow.shape[1:], np.float32)
-    flow[:n_valid] = cd.flow[idx[:n_valid]]
     valid = np.zeros(steps, bool)
     valid[:n_valid] = True
+    flow = np.zeros((steps,) + cd.flow.shape[1:], np.float32)
+    flow[:n_valid] = cd.motion(entries[1 : n_valid + 1])
+    inside = cd.inside[later] & valid
     numbers = cd.numbers[idx].astype(np.int64)
     numbers[n_valid + 1 :] = -1
-    inside = cd.inside[later] & valid
-    mask = (cd.region[None, None] & inside[:, None, None, None]).astype(np.float32)
     return {
         "frames": torch.from_numpy(np.ascontiguousarray(cd.frames[idx])),
         "flow": torch.from_numpy(flow),
         "intensity": torch.from_numpy(np.where(valid, cd.intensity[later], 0).astype(np.float32)),
         "state": torch.from_numpy(np.where(valid, cd.states[later], 0).astype(np.int64)),
         "inside": torch.from_numpy(inside),
-        "mask": torch.from_numpy(mask),
+        "mask": torch.from_numpy(pseudo_masks(flow, inside, threshold).astype(np.float32)),
         "valid": torch.from_numpy(valid),
         "label": cd.label,
         "onset": cd.clip.onset,
@@ -58,20 +62,28 @@ def _window(cd: PreparedClip, start: int, steps: int, stride: int) -> dict[str, 
     }
 
 
+def steps_of(cd: PreparedClip) -> int:
+    """Steps of the whole clip on its chain."""
+    return len(cd.chain) - 1
+
+
 @dataclass(eq=False)
-class TrainWindows(Dataset):
-    """``copies x clips`` virtual items; item k is clip ``k % clips``. Indices arrive encoded as
-    ``epoch * len + k`` (see :class:`EpochSampler`) so window and transform derive from
-    ``(seed, epoch, k)`` alone: no extra disk or memory per copy."""
+class TrainSequences(Dataset):
+    """``copies x clips`` virtual training items; item k is clip ``k % clips``. Indices arrive
+    encoded as ``epoch * len + k`` (see :class:`EpochSampler`) so window and transform derive
+    from ``(seed, epoch, k)`` alone: no extra disk or memory per copy.
+
+    ``seq_len=None`` serves each clip whole; an int serves windows of that many steps (padded
+    where the clip is shorter), and evaluation must then run in windows of the same length.
+    """
 
     clips: Sequence[PreparedClip]
     _: KW_ONLY
-    seq_len: int
-    stride: int
+    seq_len: int | None
     copies: int
     seed: int
     augment: AugmentConfig
-    compensate: bool
+    mask_threshold: float
 
     def __post_init__(self) -> None:
         if not self.clips:
@@ -81,15 +93,20 @@ class TrainWindows(Dataset):
     def __len__(self) -> int:
         return self.copies * len(self.clips)
 
+    @property
+    def labels(self) -> list[int]:
+        """The class of each clip (-1: none)."""
+        return [c.label for c in self.clips]
+
     def item(self, epoch: int, k: int) -> dict[str, Any]:
         """Item ``k`` of ``epoch`` (pure function of seed, epoch, k)."""
         cd = self.clips[k % len(self.clips)]
-        rng = np.random.default_rng([self.seed, epoch, k, 0x5EED])
-        last_start = max(0, len(cd.numbers) - 1 - self.seq_len * self.stride)
-        start = int(rng.integers(0, last_start + 1))
-        out = _window(cd, start, self.seq_len, self.stride)
-        if self.compensate:
-            out["flow"] = _compensate(out["flow"])
+        if self.seq_len is None:
+            out = _item(cd, 0, steps_of(cd), self.mask_threshold)
+        else:
+            rng = np.random.default_rng([self.seed, epoch, k, 0x5EED])
+            start = int(rng.integers(0, max(0, steps_of(cd) - self.seq_len) + 1))
+            out = _item(cd, start, self.seq_len, self.mask_threshold)
         out["aug"] = sample_params(self.augment, self.seed, epoch, k)
         return out
 
@@ -98,20 +115,13 @@ class TrainWindows(Dataset):
         return self.item(epoch, k)
 
 
-def _compensate(flow: torch.Tensor) -> torch.Tensor:
-    if flow.numel() == 0:
-        return flow
-    return torch.from_numpy(compensate_head_motion(flow.numpy()))
-
-
 @dataclass(eq=False)
 class WholeClips(Dataset):
-    """Evaluation items: each clip whole, at the stride, from its first frame."""
+    """Evaluation items: each clip whole, along its chain from its first frame."""
 
     clips: Sequence[PreparedClip]
     _: KW_ONLY
-    stride: int
-    compensate: bool
+    mask_threshold: float
 
     def __post_init__(self) -> None:
         self.clips = list(self.clips)
@@ -121,22 +131,44 @@ class WholeClips(Dataset):
 
     def __getitem__(self, k: int) -> dict[str, Any]:
         cd = self.clips[k]
-        steps = (len(cd.numbers) - 1) // self.stride
-        out = _window(cd, 0, steps, self.stride)
-        if self.compensate:
-            out["flow"] = _compensate(out["flow"])
-        return out
+        return _item(cd, 0, steps_of(cd), self.mask_threshold)
+
+
+def balanced_draw(labels: Sequence[int], copies: int, seed: int, epoch: int) -> np.ndarray:
+    """The items ``k`` of an epoch of ``copies * len(labels)`` draws in which every class
+    (each label, -1 included) is drawn equally often in expectation: clip c with probability
+    proportional to 1 / (clips of its class), and its n-th draw served as copy ``n % copies``
+    (item ``c + len(labels) * copy``), so repeated draws get their own window and transform."""
+    lab = np.asarray(labels)
+    n = len(lab)
+    _, inverse, counts = np.unique(lab, return_inverse=True, return_counts=True)
+    p = 1.0 / counts[inverse]
+    rng = np.random.default_rng([seed, epoch, 0xBA1])
+    clips = rng.choice(n, size=copies * n, p=p / p.sum())
+    seen = np.zeros(n, np.int64)
+    out = np.empty_like(clips)
+    for i, c in enumerate(clips):
+        out[i] = c + n * (seen[c] % copies)
+        seen[c] += 1
+    return out
 
 
 class EpochSampler(Sampler[int]):
-    """Yields ``epoch * n + k`` for a seeded permutation of k (Lightning calls ``set_epoch``).
+    """Yields ``epoch * n + k`` for the epoch's items k (Lightning calls ``set_epoch``): a seeded
+    permutation of all ``n`` items, or with ``labels`` (one per clip, ``n`` a multiple of their
+    number) ``n`` class-balanced draws (:func:`balanced_draw`).
 
     Under distributed training each rank takes every ``world``-th index."""
 
-    def __init__(self, n: int, seed: int, shuffle: bool = True) -> None:
+    def __init__(
+        self, n: int, seed: int, shuffle: bool = True, labels: Sequence[int] | None = None
+    ) -> None:
+        if labels is not None and (not len(labels) or n % len(labels)):
+            raise ValueError(f"{n} items are not copies of {len(labels)} labelled clips")
         self.n = n
         self.seed = seed
         self.shuffle = shuffle
+        self.labels = None if labels is None else list(labels)
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -149,7 +181,10 @@ class EpochSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         order = np.arange(self.n)
-        if self.shuffle:
+        if self.labels is not None:
+            copies = self.n // len(self.labels)
+            order = balanced_draw(self.labels, copies, self.seed, self.epoch)
+        elif self.shuffle:
             order = np.random.default_rng([self.seed, self.epoch, 0x5A]).permutation(self.n)
         rank, world = self._rank()
         for k in order[rank::world]:

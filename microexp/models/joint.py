@@ -24,7 +24,7 @@ from microexp.models.temporal import MPNet
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CPU_WIDTH", "ClipInference", "JointNet", "JointOutput", "infer_clip"]
+__all__ = ["CPU_WIDTH", "ClipInference", "JointNet", "JointOutput", "infer_clip", "infer_windows"]
 
 
 class JointOutput(NamedTuple):
@@ -213,3 +213,28 @@ def infer_clip(
         probs.append(out.logits.softmax(-1))
         intensity.append(out.intensity)
     return ClipInference(torch.cat(probs, 1), torch.cat(intensity, 1), hidden)
+
+
+@torch.no_grad()
+def infer_windows(
+    net: JointNet, frames: torch.Tensor, flow: torch.Tensor, window: int, chunk: int = 64
+) -> ClipInference:
+    """Inference in consecutive windows of ``window`` steps, the GRU state reset at each one:
+    what a network trained on windows of that many steps (``data.train_sequences=window``)
+    must be evaluated with, so that it never runs longer than it was trained.
+
+    Window w covers steps ``[w * window, (w + 1) * window)`` (frames one further); arguments
+    and result as :func:`infer_clip`'s (``hidden`` is the state after the last window).
+    """
+    steps = flow.shape[1]
+    if window < 1 or steps < 1:
+        raise ValueError(f"need window >= 1 and at least one step, got {window} and {steps}")
+    parts = [
+        infer_clip(net, frames[:, a : a + window + 1], flow[:, a : a + window], chunk)
+        for a in range(0, steps, window)
+    ]
+    return ClipInference(
+        torch.cat([p.probs for p in parts], 1),
+        torch.cat([p.intensity for p in parts], 1),
+        parts[-1].hidden,
+    )

@@ -1,5 +1,5 @@
-"""The face crop, decided on the first frame and used for every frame, and the resizing of a
-frame to the network's input."""
+"""The face crop, decided on the first frame and used for every frame (the streaming inference
+then squares and resizes each crop as training does)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from microexp.data.face import Box, FaceDetector, expand_box
-from microexp.data.frames import resize_square
 from microexp.predict.errors import PredictError
 
 #: A first frame whose width / height lies in this range (portrait or nearly square) ...
@@ -74,8 +73,6 @@ def choose_crop(
     )
 
 
-def to_network(image: np.ndarray, box: Box | None, size: int) -> np.ndarray:
-    """Crop (``box``) and resize an RGB uint8 ``(H, W, 3)`` frame to ``(3, size, size)``."""
-    if box is not None:
-        image = image[box.y0 : box.y1, box.x0 : box.x1]
-    return np.ascontiguousarray(resize_square(image, size).transpose(2, 0, 1))
+def crop_frame(image: np.ndarray, box: Box | None) -> np.ndarray:
+    """The part of an RGB uint8 ``(H, W, 3)`` frame inside ``box`` (None: the whole frame)."""
+    return image if box is None else image[box.y0 : box.y1, box.x0 : box.x1]

@@ -1,6 +1,6 @@
 """The joint network with everything inference needs, rebuilt from a ``stage=joint``
-checkpoint: classes, input size, frame stride, flow backend and parameters, head-motion
-compensation and spotting settings."""
+checkpoint: classes, input size and aspect rule, frame stride, flow backend, parameters,
+reference and size, head-motion compensation and spotting settings."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import Any
 import torch
 
 from microexp import checkpoints
+from microexp.data.frames import SQUARE_MODES
 from microexp.eval.spotting import DEFAULT_SPOT
 from microexp.flow.params import TVL1Params
+from microexp.flow.reference import FlowReference
 from microexp.models.joint import JointNet
 from microexp.predict.errors import PredictError
 
@@ -23,7 +25,8 @@ JOINT_TARGET = "microexp.models.joint.JointNet"
 class Model:
     """A joint network with everything inference needs (what a checkpoint carries).
 
-    Build one with :func:`load_model`, or directly (e.g. an untrained network for timing).
+    Build one with :func:`load_model`, or directly (e.g. an untrained network for timing); the
+    defaults are the data's (``conf/data/casme2.yaml``).
     """
 
     net: JointNet
@@ -32,6 +35,10 @@ class Model:
     frame_stride: int = 1
     flow_backend: str = "torch"
     flow_params: TVL1Params = field(default_factory=TVL1Params)
+    flow_reference: str = "onset"
+    flow_lag: int = 8
+    flow_size: int = 128
+    square: str = "crop"
     compensate_head: bool = True
     spot: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SPOT))
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
@@ -40,14 +47,30 @@ class Model:
     def __post_init__(self) -> None:
         if self.frame_stride < 1:
             raise PredictError(f"frame stride must be >= 1, got {self.frame_stride}")
+        if self.flow_size < self.image_size:
+            raise PredictError(
+                f"flow size {self.flow_size} is below the input size {self.image_size}"
+            )
+        if self.square not in SQUARE_MODES:
+            raise PredictError(f"square must be one of {SQUARE_MODES}, not {self.square!r}")
+        try:
+            self.reference  # noqa: B018 - validates the reference, stride and lag
+        except ValueError as exc:
+            raise PredictError(str(exc)) from None
         self.net = self.net.to(self.device).eval()
+
+    @property
+    def reference(self) -> FlowReference:
+        """Which frame each step's flow starts from (on the chain of frames s apart)."""
+        return FlowReference(self.flow_reference, self.frame_stride, self.flow_lag)
 
     def describe(self) -> str:
         """One line: classes, input size, stride, flow."""
         return (
             f"joint network (width {self.net.width}), {len(self.classes)} classes, "
             f"{self.image_size}x{self.image_size} input, frame stride {self.frame_stride}, "
-            f"{self.flow_backend} TV-L1 flow"
+            f"{self.flow_backend} TV-L1 flow from the {self.flow_reference} frame at "
+            f"{self.flow_size}x{self.flow_size}, faces squared by {self.square}"
             f"{', head motion compensated' if self.compensate_head else ''}, on {self.device}"
         )
 
@@ -110,13 +133,19 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> Mo
     except (TypeError, ValueError) as exc:
         raise PredictError(f"{path}: flow parameters not understood ({exc})") from None
     spot = meta.get("spot") or hparams.get("spot") or DEFAULT_SPOT
+    image_size = _square_size(path, meta["image_size"])
     return Model(
         net=net,
         classes=classes,
-        image_size=_square_size(path, meta["image_size"]),
+        image_size=image_size,
         frame_stride=int(meta["frame_stride"]),
         flow_backend=backend,
         flow_params=params,
+        # checkpoints written before these were recorded: flow between steps at the input size
+        flow_reference=str(flow.get("reference", "previous")),
+        flow_lag=int(flow.get("lag") or 0),
+        flow_size=int(flow.get("size") or image_size),
+        square=str(meta.get("square", "crop")),
         compensate_head=bool(flow.get("compensate_head", True)),
         spot=dict(spot),
         device=dev,

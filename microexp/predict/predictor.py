@@ -1,10 +1,10 @@
 """The inference API: ``Predictor.from_checkpoint(ckpt).run(video, folder or frames)``.
 
 The steps are those of a training run's whole-clip evaluation, everything taken from the
-checkpoint: the face crop chosen on the first frame, frames resized to the input size, TV-L1
-flow from frame ``i`` to ``i + s`` along frames 0, s, 2s, ... (``s`` = the frame stride), the
-network in chunks that carry the GRU state; step k is reported at frame ``(k+1)*s``. Intervals
-are then spotted in the predicted intensity and labelled.
+checkpoint: the face crop chosen on the first frame, squared and resized to the input size,
+TV-L1 flow along frames 0, s, 2s, ... (``s`` = the frame stride), each step's from its
+reference frame, the network in chunks that carry the GRU state; step k is reported at frame
+``(k+1)*s``. Intervals are then spotted in the predicted intensity and labelled.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from microexp.data.face import Box
-from microexp.predict.crop import choose_crop, to_network
+from microexp.predict.crop import choose_crop, crop_frame
 from microexp.predict.errors import PredictError
 from microexp.predict.model import Model, load_model
 from microexp.predict.prediction import Prediction, finalize
@@ -175,7 +175,7 @@ class Predictor:
                     f"frame {number} is {image.shape[1]}x{image.shape[0]}, the first was "
                     f"{shape[1]}x{shape[0]}: one face box cannot crop frames of different sizes"
                 )
-            stream.push(number, to_network(image, box, model.image_size))
+            stream.push(number, crop_frame(image, box))
             if advance is not None:
                 advance(index + 1)
         numbers, intensity, probs = stream.finish()

@@ -1,14 +1,20 @@
-"""Streaming inference: TV-L1 flow and the joint network over frames ``s`` apart, a chunk of
+"""Streaming inference: TV-L1 flow and the joint network along frames ``s`` apart, a chunk of
 steps at a time, the GRU state carried from chunk to chunk (memory stays bounded however long
-the input is). The flow is prepared as the training data is: float16 precision (the flow
-cache's) and head motion subtracted when the run did so."""
+the input is). Frames and flow are prepared as the training data is: the face squared and
+resized as :func:`~microexp.data.frames.to_square` does, each step's flow from its reference
+frame (:class:`~microexp.flow.reference.ReferenceBuffer`, which keeps only the frames a later
+step needs) computed at the flow size on brightness-matched grey levels and shrunk, rounded
+to float16 (the flow cache's precision) and its head motion removed when the run did so."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from microexp.data.targets import compensate_head_motion
+from microexp.data.frames import to_square
+from microexp.flow.brightness import match_brightness
+from microexp.flow.head_motion import fit_head_motion, remove_head_motion
+from microexp.flow.reference import ReferenceBuffer
 from microexp.models.joint import infer_clip
 from microexp.predict.errors import PredictError
 from microexp.predict.model import Model
@@ -17,12 +23,17 @@ from microexp.predict.model import Model
 DEFAULT_CHUNK = 128
 
 
+def _chw(image: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(image.transpose(2, 0, 1))
+
+
 class StreamingInference:
     """Flow and network over a stream of frames ``s`` apart, ``chunk`` steps at a time.
 
-    :meth:`push` network-size frames (``(3, S, S)`` uint8, the chain 0, s, 2s, ...); every
-    ``chunk`` steps the flow between consecutive ones is computed and the network run with the
-    GRU state of the previous chunk. Memory: ``chunk + 1`` frames and the per-step outputs.
+    :meth:`push` the face image of every chain frame (RGB uint8 ``(H, W, 3)``, any size: the
+    chain 0, s, 2s, ...); every ``chunk`` steps the flow of each step is computed and the
+    network run with the GRU state of the previous chunk. Memory: ``chunk + 1`` frames, the
+    reference frames still needed and the per-step outputs.
     """
 
     def __init__(
@@ -33,15 +44,25 @@ class StreamingInference:
         self.model = model
         self.chunk = chunk
         self.compile_flow = compile_flow
-        self._frames: list[np.ndarray] = []
+        self._references = ReferenceBuffer(model.reference)
+        self._frames: list[np.ndarray] = []  # network-size frames: the last chunk's end + new
+        self._pairs: list[tuple[np.ndarray, np.ndarray]] = []  # flow-size (reference, frame)
         self._numbers: list[int] = []
         self._hidden: torch.Tensor | None = None
         self._out_numbers: list[np.ndarray] = []
         self._probs: list[np.ndarray] = []
         self._intensity: list[np.ndarray] = []
 
-    def push(self, number: int, frame: np.ndarray) -> None:
-        """Add the next frame of the chain (reported as frame ``number``)."""
+    def push(self, number: int, image: np.ndarray) -> None:
+        """Add the next chain frame's face image (reported as frame ``number``)."""
+        m = self.model
+        frame = _chw(to_square(image, m.image_size, m.square))
+        for_flow = (
+            frame if m.flow_size == m.image_size else _chw(to_square(image, m.flow_size, m.square))
+        )
+        reference = self._references.push(for_flow)
+        if reference is not None:
+            self._pairs.append((reference, for_flow))
         self._frames.append(frame)
         self._numbers.append(int(number))
         if len(self._frames) > self.chunk:
@@ -60,29 +81,35 @@ class StreamingInference:
             np.concatenate(self._probs),
         )
 
-    def flow(self, frames: torch.Tensor) -> torch.Tensor:
-        """Flow between consecutive frames of ``frames`` ((n+1, 3, S, S) uint8), prepared as the
-        training data is: float16 precision, head motion subtracted. Returns (n, 2, S, S)."""
+    def flow(self, prev: torch.Tensor, nxt: torch.Tensor) -> torch.Tensor:
+        """Flow of the pairs ((n, 3, F, F) uint8 at the flow size), prepared as the training
+        data is: brightness matched, shrunk to the input size, float16 precision, head motion
+        removed. Returns (n, 2, S, S)."""
         from microexp.flow import compute_flow
+        from microexp.flow.resize import resize_flow
 
         m = self.model
         device = m.device if m.flow_backend == "torch" else None
+        prev, nxt = match_brightness(prev, nxt)
         flow = compute_flow(
-            frames[:-1],
-            frames[1:],
+            prev,
+            nxt,
             m.flow_backend,
             device,
             params=m.flow_params,
             compile=self.compile_flow if m.flow_backend == "torch" else None,
         )
-        flow = flow.detach().cpu().to(torch.float16).float()  # the flow cache's precision
+        flow = resize_flow(flow.detach().cpu(), m.image_size)
+        flow = flow.to(torch.float16).float().numpy()  # the flow cache's precision
         if m.compensate_head:
-            flow = torch.from_numpy(compensate_head_motion(flow.numpy()))
-        return flow
+            flow = remove_head_motion(flow, fit_head_motion(flow))
+        return torch.from_numpy(flow)
 
     def _run(self) -> None:
         frames = torch.from_numpy(np.stack(self._frames))
-        flow = self.flow(frames)
+        prev = torch.from_numpy(np.stack([p for p, _ in self._pairs]))
+        nxt = torch.from_numpy(np.stack([n for _, n in self._pairs]))
+        flow = self.flow(prev, nxt)
         dev = self.model.device
         out = infer_clip(
             self.model.net,
@@ -95,4 +122,4 @@ class StreamingInference:
         self._probs.append(out.probs[0].float().cpu().numpy().astype(np.float64))
         self._intensity.append(out.intensity[0].float().cpu().numpy().astype(np.float64))
         self._out_numbers.append(np.asarray(self._numbers[1:], np.int64))
-        self._frames, self._numbers = self._frames[-1:], self._numbers[-1:]
+        self._frames, self._numbers, self._pairs = self._frames[-1:], self._numbers[-1:], []

@@ -150,26 +150,22 @@ def test_cli_writes_the_network_files(cli_run, capsys) -> None:
 def test_runner_hoof_path_on_hand_made_flow(
     tiny_dataset: Path, cache_dir: Path, tmp_path: Path
 ) -> None:
-    # HOOF without computing TV-L1: each clip gets a flow field that moves one corner of the
-    # face out from onset to apex and back from apex to offset, so the HOOF curve must peak
-    # inside the annotated interval
+    # HOOF without computing TV-L1: each clip's chain gets an onset-referenced displacement that
+    # moves one corner of the face out to the apex and back to the offset, so the HOOF curve
+    # must peak inside the annotated interval
     cfg = BaselineConfig(
         root=tiny_dataset, out=tmp_path, methods=("hoof",), cache_dir=cache_dir, progress=False
     )
     data = cfg.store().prepare(flow=False)
     rng = np.random.default_rng(0)
     for c in data.clips:
-        n = len(c.numbers) - cfg.frame_stride
-        flow = rng.normal(0, 0.02, (n, 2, 64, 64)).astype(np.float16)
-        rising = c.inside[:n] & (c.numbers[:n] < c.clip.apex)
-        falling = c.inside[:n] & (c.numbers[:n] >= c.clip.apex)
-        flow[rising, 0, 40:60, 4:24] += 1.0
-        flow[falling, 0, 40:60, 4:24] -= 1.0
+        flow = rng.normal(0, 0.02, (len(c.chain), 2, 64, 64)).astype(np.float16)
+        flow[:, 0, 40:60, 4:24] += 1.5 * c.intensity[c.chain, None, None]
         c.flow = flow
     split = make_splits("loso", [c.clip for c in data.clips], [1])[0]
     result = Runner(cfg, data).run("hoof", split)
     assert result.metrics["stage"] == "hoof" and result.metrics["test_subjects"] == ["sub02"]
-    assert result.metrics["test/auc"] > 0.8
+    assert result.metrics["test/auc"] > 0.6  # a bump at the apex (the displacement's peak)
     for r in result.records:
         assert r.inside[int(np.argmax(r.intensity))]
         assert r.pred_apex == r.frame_numbers[int(np.argmax(r.intensity))]

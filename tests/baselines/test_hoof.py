@@ -5,12 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from microexp.baselines.hoof import (
-    frame_flow_index,
-    hoof_features,
-    hoof_spotting_curve,
-    orientation_histograms,
-)
+from microexp.baselines.hoof import hoof_features, hoof_spotting_curve, orientation_histograms
+from microexp.flow.head_motion import remove_head_motion
+from microexp.flow.reference import FlowReference
 
 
 def constant_flow(u: float, v: float, size: int = 12) -> np.ndarray:
@@ -44,27 +41,37 @@ def test_histograms_per_block_and_zero_flow() -> None:
         orientation_histograms(np.zeros((3, 8, 8)), bins=8)
 
 
-def test_frame_flow_index_centres_the_step() -> None:
-    np.testing.assert_array_equal(frame_flow_index(8, 4, 4), [0, 0, 0, 1, 2, 3, 3, 3])
-    np.testing.assert_array_equal(frame_flow_index(3, 2, 1), [0, 1, 1])
+def test_each_frame_gets_its_entry() -> None:
+    flow = np.zeros((3, 2, 8, 8), np.float32)  # chain entries at frames 0, 4, 8
+    flow[1, 0] = 1.0
+    flow[2, 1] = 1.0
+    onset = hoof_features(flow, 9, FlowReference("onset", 4), grid=(1, 1), bins=4)
+    assert onset.shape == (9, 1, 4)
+    # frames 0-1: entry 0 (no motion), 2-5: entry 1 (+x), 6-8: entry 2 (+y)
+    assert [int(h.argmax()) if h.any() else -1 for h in onset[:, 0]] == [-1] * 2 + [0] * 4 + [
+        1
+    ] * 3
+    previous = hoof_features(flow, 9, FlowReference("previous", 4), grid=(1, 1), bins=4)
+    assert [int(h.argmax()) for h in previous[:, 0]] == [0] * 4 + [1] * 5
     with pytest.raises(ValueError):
-        frame_flow_index(5, 0, 4)
+        hoof_features(np.zeros((0, 2, 8, 8)), 5, FlowReference())
 
 
-def test_head_motion_is_compensated() -> None:
-    flow = np.broadcast_to(constant_flow(1.5, -0.5, 8), (6, 2, 8, 8)).copy()
-    feats = hoof_features(flow, n_frames=8, step=2, grid=(2, 2), bins=8)
-    assert feats.shape == (8, 4, 8)
-    assert np.abs(feats).max() == 0  # a global motion is head motion, removed
-    kept = hoof_features(flow, n_frames=8, step=2, grid=(2, 2), bins=8, compensate=False)
-    assert kept.sum() > 0
+def test_head_motion_removed_by_the_store_leaves_nothing() -> None:
+    """The store hands HOOF its flow with the head motion removed: a global motion is gone."""
+    flow = np.broadcast_to(constant_flow(1.5, -0.5, 8), (3, 2, 8, 8)).copy()
+    reference = FlowReference("onset", 2)
+    feats = hoof_features(remove_head_motion(flow), 5, reference, grid=(2, 2), bins=8)
+    assert feats.shape == (5, 4, 8) and np.abs(feats).max() == 0
+    assert hoof_features(flow, 5, reference, grid=(2, 2), bins=8).sum() > 0
 
 
 def test_spotting_curve_peaks_on_local_motion() -> None:
     rng = np.random.default_rng(0)
-    n_frames, step = 60, 2
-    flow = rng.normal(0, 0.05, (n_frames - step, 2, 24, 24)).astype(np.float32)
-    flow[25:35, 0, :8, :8] += 1.0  # a local movement to the right in one corner
-    curve = hoof_spotting_curve(flow, n_frames, step, k=8, grid=(3, 3))
+    n_frames, stride = 60, 2
+    entries = (n_frames - 1) // stride + 1
+    flow = rng.normal(0, 0.05, (entries, 2, 24, 24)).astype(np.float32)
+    flow[12:18, 0, :8, :8] += 1.0  # a local movement to the right in one corner (frames 24-34)
+    curve = hoof_spotting_curve(flow, n_frames, FlowReference("previous", stride), 8, grid=(3, 3))
     assert curve.shape == (n_frames,) and curve.max() == 1.0 and curve.min() >= 0
-    assert 22 <= int(np.argmax(curve)) <= 38
+    assert 20 <= int(np.argmax(curve)) <= 38

@@ -7,10 +7,12 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from microexp.data.augment import (
     AugmentConfig,
     augment_batch,
+    inverse_grid,
     sample_params,
     transform_flow,
     transform_images,
@@ -126,5 +128,14 @@ def test_augmented_flow_equals_flow_of_augmented_frames(face_pairs) -> None:
     direct = compute_flow(aug_frames[:, 0], aug_frames[:, 1], backend="opencv")
     moved = transform_flow(flow[:, None], params)[:, 0]
     m = 10  # away from borders
-    epe = (direct - moved)[..., m:-m, m:-m].norm(dim=1).mean().item()
-    assert epe < 0.25, epe
+
+    def epe(field: torch.Tensor) -> torch.Tensor:
+        return (direct - field)[..., m:-m, m:-m].norm(dim=1).mean(dim=(1, 2))
+
+    # measured: 0.047 transformed; 0.074 scaled but not rotated, 0.091 resampled with its
+    # vectors left as they were, 0.123 without any transform
+    assert epe(moved).mean() < 0.06, epe(moved)
+    theta = inverse_grid(params, *flow.shape[-2:])
+    grid = F.affine_grid(theta, list(flow.shape), align_corners=False)
+    unrotated = F.grid_sample(flow, grid, padding_mode="border", align_corners=False)
+    assert (epe(moved) < epe(unrotated)).all(), (epe(moved), epe(unrotated))

@@ -23,7 +23,9 @@ def dm(tiny_datamodule: Callable[..., MicroExpDataModule]) -> MicroExpDataModule
 
 def test_batch_contract(dm: MicroExpDataModule) -> None:
     batch = next(iter(dm.train_dataloader()))
-    b, t = 4, 6
+    b = 4
+    steps = batch["valid"].sum(1)  # whole clips: each item as long as its clip's chain
+    t = int(steps.max())
     assert batch["frames"].shape == (b, t + 1, 3, 64, 64) and batch["frames"].dtype == torch.uint8
     assert batch["flow"].shape == (b, t, 2, 64, 64) and batch["flow"].dtype == torch.float32
     for key in ("intensity", "state", "valid", "inside"):
@@ -32,11 +34,32 @@ def test_batch_contract(dm: MicroExpDataModule) -> None:
     assert batch["label"].shape == (b,) and batch["frame_numbers"].shape == (b, t + 1)
     assert len(batch["subject"]) == b and len(batch["episode"]) == b
     assert batch["aug"].shape == (b, 4)
-    assert batch["valid"].all()  # windows fit in these clips
-    steps = batch["frame_numbers"][:, 1:] - batch["frame_numbers"][:, :-1]
-    assert (steps == 4).all()  # frame_stride
+    lengths = {c.clip.id: len(c.chain) - 1 for c in dm.data.clips}
+    for i, (s, e) in enumerate(zip(batch["subject"], batch["episode"])):
+        n = int(steps[i])
+        assert n == lengths[f"{s}/{e}"] and batch["valid"][i, :n].all()
+        numbers = batch["frame_numbers"][i, : n + 1]
+        assert (numbers[1:] - numbers[:-1] == 4).all()  # frame_stride
+        assert (batch["frame_numbers"][i, n + 1 :] == -1).all()
+        assert not batch["mask"][i, n:].any() and not batch["flow"][i, n:].any()
     out = dm.on_after_batch_transfer(batch, 0)
     assert "aug" not in out and out["frames"].dtype == torch.uint8
+
+
+def test_bad_options_are_clear_errors(tiny_dataset: Path) -> None:
+    bad = {
+        "train_sequences": ("windows", "train_sequences must be one of"),
+        "balance": ("weights", "balance must be one of"),
+        "mask_threshold": (0.0, "mask_threshold must be > 0"),
+        "square": ("stretch", "square must be one of"),
+        "flow_size": (32, "flow_size .32. must be >= size"),
+        "flow_reference": ("apex", "flow reference must be one of"),
+    }
+    for key, (value, words) in bad.items():
+        with pytest.raises(ValueError, match=words):
+            MicroExpDataModule(str(tiny_dataset), progress=False, **{key: value})
+    with pytest.raises(ValueError, match="multiple of the frame stride"):
+        MicroExpDataModule(str(tiny_dataset), flow_reference="lag", flow_lag=6, frame_stride=4)
 
 
 def test_no_test_subject_in_train_or_val_for_every_fold(

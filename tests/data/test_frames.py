@@ -1,4 +1,4 @@
-"""Frame loading: decode, crop, resize, RGB uint8 (T, 3, H, W)."""
+"""Frame loading: decode, crop, square keeping the aspect, resize, RGB uint8 (T, 3, H, W)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from microexp.data.face import Box, FaceDetector
-from microexp.data.frames import FrameReadError, load_frames, read_rgb
+from microexp.data.frames import FrameReadError, load_frames, read_rgb, to_square
 from microexp.data.synthetic import generate
 
 
@@ -60,3 +60,41 @@ def test_face_crop_on_raw_frames(tmp_path: Path) -> None:
     cv2.imwrite(str(blank), np.full((100, 160, 3), 128, np.uint8))
     out = load_frames([blank], 32, crop="face")
     assert out.crop == Box(30, 0, 130, 100) and "no face found" in out.notes[0]
+
+
+def _disc(height: int, width: int) -> np.ndarray:
+    """A white disc of radius 100 centred in a black ``height x width`` image."""
+    img = np.zeros((height, width), np.uint8)
+    cv2.circle(img, (width // 2, height // 2), 100, 255, -1)
+    return img
+
+
+@pytest.mark.parametrize("square", ["crop", "pad"])
+def test_a_face_keeps_its_aspect(square: str) -> None:
+    """A 280 x 340 crop (CASME II's) squared then resized: a disc stays a disc (squashing it
+    made an ellipse 1.2 times wider than high)."""
+    out = to_square(_disc(340, 280), 64, square)
+    assert out.shape == (64, 64)
+    ys, xs = np.nonzero(out > 127)
+    width, height = np.ptp(xs) + 1, np.ptp(ys) + 1
+    assert abs(width - height) <= 1, (width, height)
+    side = 280 if square == "crop" else 340
+    assert width == pytest.approx(200 * 64 / side, abs=1.5)
+    squashed = cv2.resize(_disc(340, 280), (64, 64), interpolation=cv2.INTER_AREA)
+    ys, xs = np.nonzero(squashed > 127)
+    assert (np.ptp(xs) + 1) / (np.ptp(ys) + 1) > 1.15
+    if square == "pad":
+        assert out[:, :3].max() == 0  # black bars on the short side
+    with pytest.raises(ValueError, match="square must be"):
+        to_square(out, 32, "stretch")
+
+
+def test_square_images_resize_as_before(tmp_path: Path) -> None:
+    img = np.random.default_rng(0).integers(0, 255, (50, 50, 3), np.uint8)
+    for square in ("crop", "pad"):
+        np.testing.assert_array_equal(
+            to_square(img, 20, square), cv2.resize(img, (20, 20), interpolation=cv2.INTER_AREA)
+        )
+    cv2.imwrite(str(tmp_path / "tall.png"), _disc(340, 280))
+    tall = load_frames([tmp_path / "tall.png"], 64, square="pad").frames[0, 0].numpy()
+    np.testing.assert_array_equal(tall, to_square(_disc(340, 280), 64, "pad"))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from microexp.data.face import Box, FaceDetector
-from microexp.data.frames import resize_square
+from microexp.data.frames import to_square
 from microexp.data.registration import FrameRegistration, Registrar, TrackingPolicy
 from microexp.data.registration.geometry import (
     angle_of,
@@ -119,7 +119,7 @@ def test_no_registration_is_the_fixed_crop(scene, frames):
     assert info.status == "ok" and np.array_equal(info.matrix, np.eye(2, 3))
     sized = Registrar(frames[0], scene.face_box, method="none", size=64)
     small, _ = sized.register(frames[5])
-    assert np.array_equal(small, resize_square(crop, 64))
+    assert np.array_equal(small, to_square(crop, 64))
 
 
 # ------------------------------------------------------------------ a stream's faults

@@ -1,4 +1,5 @@
-"""The data store on the tiny set: pseudo-masks, flow attached only where asked, split parts."""
+"""The data store on the tiny set: pseudo-masks, the flow chain, flow attached only where
+asked, split parts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ import numpy as np
 import pytest
 
 from microexp.data.datamodule import MicroExpDataModule
+from microexp.data.frames import to_square
 from microexp.data.splits import make_splits
-from microexp.data.targets import mask_iou
+from microexp.data.targets import pseudo_masks
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two boolean maps (1.0 when both are empty)."""
+    a, b = np.asarray(a, bool), np.asarray(b, bool)
+    union = (a | b).sum()
+    return 1.0 if union == 0 else float((a & b).sum() / union)
 
 
 @pytest.fixture(scope="module")
@@ -19,22 +28,38 @@ def dm(tiny_datamodule: Callable[..., MicroExpDataModule]) -> MicroExpDataModule
 
 
 def test_pseudo_masks_overlap_ground_truth(dm: MicroExpDataModule) -> None:
+    """The mask at the apex (the chain frame nearest it) against the generator's region."""
     ious, chance = [], []
     for cd in dm.data.clips:
         truth = cv2.imread(str(dm.root / "masks" / cd.clip.subject / f"{cd.clip.episode}.png"), 0)
-        truth = cv2.resize(truth, (64, 64), interpolation=cv2.INTER_AREA) > 127
-        ious.append(mask_iou(cd.region, truth))
-        a, g = cd.region.mean(), truth.mean()  # expected IoU of a random region of that size
-        chance.append(a * g / (a + g - a * g))
-    # far above chance (the mean IoU itself is reported in the closing note of issue 4)
+        truth = to_square(truth, 64) > 127  # squared as the frames are
+        apex = int(np.argmin(np.abs(cd.numbers[cd.chain] - cd.clip.apex)))
+        mask = pseudo_masks(cd.motion(np.array([apex])), np.array([True]), dm.mask_threshold)
+        region = mask[0, 0].astype(bool)
+        ious.append(mask_iou(region, truth))
+        a, g = region.mean(), truth.mean()  # expected IoU of a random region of that size
+        chance.append(a * g / (a + g - a * g) if a + g else 0.0)
     assert np.mean(ious) > 3 * np.mean(chance), (np.mean(ious), np.mean(chance))
+    assert np.mean(ious) > 0.3, ious
+
+
+def test_flow_lies_on_the_chain(dm: MicroExpDataModule) -> None:
+    for cd in dm.data.clips:
+        assert cd.stride == 4 and cd.chain.tolist() == list(range(0, len(cd.numbers), 4))
+        assert cd.flow.shape == (len(cd.chain), 2, 64, 64) and cd.flow.dtype == np.float16
+        assert not cd.flow[0].any()  # entry 0: no earlier frame
+        assert cd.head.shape == (len(cd.chain), 4)
+        # onset-referenced: at the apex the displacement stands above the masks' threshold
+        apex = int(np.argmin(np.abs(cd.numbers[cd.chain] - cd.clip.apex)))
+        size = np.hypot(*cd.motion(np.array([apex]))[0])
+        assert size.max() > 2 * dm.mask_threshold
 
 
 def test_flow_is_attached_only_where_asked(dm: MicroExpDataModule) -> None:
     """What the baselines do: clips without flow, then the flow of the clips they test."""
     data = dm.store.prepare(flow=False)
     assert [c.clip.id for c in data.clips] == [c.clip.id for c in dm.data.clips]
-    assert all(c.flow is None and c.region is None for c in data.clips)
+    assert all(c.flow is None and c.head is None for c in data.clips)
     for a, b in zip(data.clips, dm.data.clips):
         assert np.array_equal(a.frames, b.frames) and np.array_equal(a.numbers, b.numbers)
         assert np.array_equal(a.intensity, b.intensity) and np.array_equal(a.states, b.states)
@@ -43,9 +68,9 @@ def test_flow_is_attached_only_where_asked(dm: MicroExpDataModule) -> None:
     dm.store.attach_flow(data, {chosen})
     for a, b in zip(data.clips, dm.data.clips):
         if a.clip.id == chosen:
-            assert np.array_equal(a.flow, b.flow) and np.array_equal(a.region, b.region)
+            assert np.array_equal(a.flow, b.flow) and np.array_equal(a.head, b.head)
         else:
-            assert a.flow is None and a.region is None
+            assert a.flow is None and a.head is None
     assert data.summary() == dm.data.summary()
 
 

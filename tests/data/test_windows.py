@@ -1,18 +1,21 @@
-"""Training windows, whole-clip evaluation items and the epoch sampler, through the DataModule's
-loaders on the tiny set: padding, determinism, epochs, virtual copies."""
+"""Training sequences, whole-clip evaluation items and the epoch sampler, through the
+DataModule's loaders on the tiny set: training and evaluation lengths, padding, determinism,
+epochs, virtual copies, class-balanced draws."""
 
 from __future__ import annotations
 
 import tracemalloc
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from microexp.data.datamodule import MicroExpDataModule
 from microexp.data.datasets.casme2 import load_casme2
-from microexp.data.windows import EpochSampler
+from microexp.data.windows import EpochSampler, balanced_draw
 
 LOADERS = dict(batch_size=4, eval_batch_size=3, copies=2, seed=7)
 
@@ -47,6 +50,7 @@ def test_same_seed_same_batches_and_epochs_differ(
     e0 = [ds.item(0, k)["aug"] for k in range(len(ds))]
     e1 = [ds.item(1, k)["aug"] for k in range(len(ds))]
     assert all(not torch.equal(x, y) for x, y in zip(e0, e1))
+    assert list(dm.train_dataloader().sampler) == list(other.train_dataloader().sampler)
     sampler = EpochSampler(len(ds), seed=7)
     first = list(sampler)
     sampler.set_epoch(1)
@@ -73,3 +77,65 @@ def test_virtual_copies_cost_nothing(
     assert after == before  # and no extra disk
     item = many.train_set[149 * n_clips]  # the last copy of the first clip exists
     assert item["episode"] == one.train_set.clips[0].clip.episode
+
+
+def test_training_items_are_as_long_as_evaluation_items(
+    tiny_datamodule: Callable[..., MicroExpDataModule], dm: MicroExpDataModule
+) -> None:
+    """The GRU runs as many steps per training item as per evaluation item of the same clip
+    (whole clips), or at most ``seq_len`` in both (windows; evaluation then in windows)."""
+    from microexp.data.windows import WholeClips
+
+    assert dm.eval_window is None
+    clips = dm.train_set.clips
+    evaluation = WholeClips(clips, mask_threshold=dm.mask_threshold)
+    for k, cd in enumerate(clips):
+        train_steps = int(dm.train_set.item(3, k)["valid"].sum())
+        eval_steps = int(evaluation[k]["valid"].sum())
+        assert train_steps == eval_steps == len(cd.chain) - 1
+    windows = tiny_datamodule(**(LOADERS | {"train_sequences": "window", "seq_len": 3}))
+    assert windows.eval_window == 3
+    for k in range(len(windows.train_set)):
+        item = windows.train_set.item(0, k)
+        assert item["flow"].shape[0] == 3 and bool(item["valid"].all())
+    # a window starts anywhere on the chain and carries that chain frame's flow entries
+    item = windows.train_set.item(0, 0)
+    cd = windows.train_set.clips[0]
+    start = int(np.searchsorted(cd.numbers, int(item["frame_numbers"][0])))
+    assert start % 4 == 0
+    entries = np.arange(start // 4 + 1, start // 4 + 4)
+    np.testing.assert_array_equal(item["flow"].numpy(), cd.motion(entries))
+
+
+def test_balanced_draws_are_uniform_over_classes() -> None:
+    """CASME II's 5-class counts: each class drawn a fifth of the time, not 40% "others"."""
+    labels = [c for c, n in enumerate((99, 63, 32, 27, 25)) for _ in range(n)]
+    copies, n = 4, len(labels)
+    sampler = EpochSampler(copies * n, seed=3, labels=labels)
+    counts = Counter()
+    for epoch in range(5):
+        sampler.set_epoch(epoch)
+        drawn = [k - epoch * copies * n for k in sampler]
+        assert len(drawn) == copies * n and all(0 <= k < copies * n for k in drawn)
+        counts.update(labels[k % n] for k in drawn)
+    freq = np.array([counts[c] for c in range(5)]) / sum(counts.values())
+    assert np.abs(freq - 0.2).max() < 0.02, freq
+    # deterministic from (seed, epoch); epochs differ; repeated clips get other copies
+    a = balanced_draw(labels, copies, 3, 0)
+    assert np.array_equal(a, balanced_draw(labels, copies, 3, 0))
+    assert not np.array_equal(a, balanced_draw(labels, copies, 3, 1))
+    first = a[np.isin(a % n, [n - 1])]  # the last "surprise" clip, drawn ~5 times
+    assert len(set(first.tolist())) == min(len(first), copies)
+    with pytest.raises(ValueError, match="copies"):
+        EpochSampler(7, seed=0, labels=[0, 1, 2])
+
+
+def test_sampler_shards_ranks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under DDP rank r of 3 takes every third index of the same epoch, balanced or not."""
+    for labels in (None, [0] * 6 + [1] * 2):
+        sampler = EpochSampler(16, seed=1, labels=labels)
+        whole = list(sampler)
+        for rank in range(3):
+            monkeypatch.setattr(EpochSampler, "_rank", lambda self, r=rank: (r, 3))
+            assert list(sampler) == whole[rank::3] and len(sampler) == len(whole[rank::3])
+        monkeypatch.undo()

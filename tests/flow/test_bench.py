@@ -32,6 +32,13 @@ def test_flow_benchmark_cli(tmp_path: Path, capsys: pytest.CaptureFixture) -> No
     ratio = result["torch"]["pairs_per_s"] / result["opencv"]["pairs_per_s"]
     assert result["ratio"] == pytest.approx(ratio, rel=1e-2)
     assert result["machine"]["cpu_count"] >= 1
+    # the ratio at data.flow_size's 128 x 128 too, beside the figures at --size
+    at = result["at_128"]
+    assert result["ratio_128"] == at["ratio"] > 0
+    assert at["torch"]["pairs_per_s"] > 0 and at["opencv"]["pairs_per_s"] > 0
+    assert at["ratio"] == pytest.approx(
+        at["torch"]["pairs_per_s"] / at["opencv"]["pairs_per_s"], rel=1e-2
+    )
 
 
 def test_registry_is_extensible() -> None:

@@ -19,8 +19,12 @@ def test_recovers_subpixel_motion(subpixel_pairs: tuple[torch.Tensor, ...]) -> N
     flow = compute_flow(prev, nxt, "torch", "cpu", workers=1)
     assert flow.shape == truth.shape and flow.dtype == torch.float32
     epe = endpoint_error(flow, truth)
-    assert float(epe.max()) < 0.5
-    assert float(epe.mean()) < 0.25
+    # bounds that no motion at all fails (zero flow: 0.20-0.38 per pair, 0.29 on average;
+    # TV-L1: 0.07-0.12, 0.10)
+    still = endpoint_error(torch.zeros_like(truth), truth)
+    assert float(epe.max()) < 0.15
+    assert float(epe.mean()) < 0.12
+    assert bool((epe < 0.7 * still).all()), (epe / still).tolist()
 
 
 def test_agrees_with_opencv(

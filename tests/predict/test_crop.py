@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from microexp.data.frames import to_square
 from microexp.predict import PredictError
-from microexp.predict.crop import choose_crop, to_network
+from microexp.predict.crop import choose_crop, crop_frame
 from tests.predict.helpers import paste
 
 
@@ -26,9 +27,10 @@ def test_face_crop_rule(short_clip: list[np.ndarray]) -> None:
         choose_crop(np.full((240, 320, 3), 128, np.uint8))
 
 
-def test_to_network_crops_then_resizes(short_clip: list[np.ndarray]) -> None:
+def test_crop_frame_cuts_the_box(short_clip: list[np.ndarray]) -> None:
     on_canvas, placed = paste(short_clip[0])
-    cropped = to_network(on_canvas, placed, 64)
-    assert cropped.shape == (3, 64, 64) and cropped.dtype == np.uint8
-    assert cropped.flags["C_CONTIGUOUS"]
-    np.testing.assert_array_equal(cropped, to_network(short_clip[0], None, 64))
+    np.testing.assert_array_equal(crop_frame(on_canvas, placed), short_clip[0])
+    assert crop_frame(on_canvas, None) is on_canvas
+    # the face is not square: squared without squashing, as training squares it
+    face = crop_frame(on_canvas, placed)
+    assert face.shape[0] != face.shape[1] and to_square(face, 64).shape == (64, 64, 3)

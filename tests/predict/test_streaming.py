@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from microexp.predict import PredictError, Predictor, load_model
-from microexp.predict.crop import to_network
 
 
 def test_chunks_carry_the_gru_state(ckpts: dict[str, Path], short_clip) -> None:
@@ -46,35 +45,61 @@ def test_from_checkpoint_options(ckpts: dict[str, Path], short_clip) -> None:
         Predictor(predictor.model, chunk=0).run(short_clip)
 
 
-def test_same_numbers_as_the_training_evaluation(ckpts: dict[str, Path], short_clip) -> None:
-    """Predictor.run == WholeClips (flow at the stride, float16, head motion) + infer_clip."""
+@pytest.mark.parametrize(
+    "flow",
+    [
+        {"flow_reference": "onset", "flow_size": 128},
+        {"flow_reference": "lag", "flow_lag": 12, "flow_size": 96},
+        {"flow_reference": "previous", "flow_size": 64, "square": "pad"},
+    ],
+)
+def test_same_numbers_as_the_training_evaluation(
+    ckpts: dict[str, Path], short_clip, tmp_path: Path, flow: dict
+) -> None:
+    """Predictor.run == the store's flow (FlowCache on the chain frames at the flow size) +
+    head motion + WholeClips + infer_clip, for every reference."""
+    import dataclasses
+
+    from microexp.data.frames import to_square
     from microexp.data.records import Clip
     from microexp.data.store import PreparedClip
     from microexp.data.windows import WholeClips, collate
-    from microexp.flow import compute_flow
+    from microexp.flow.cache import FlowCache
+    from microexp.flow.head_motion import fit_head_motion
     from microexp.models.joint import infer_clip
 
-    model = load_model(ckpts["joint"], "cpu")
-    s, n = model.frame_stride, len(short_clip)
-    frames = np.stack([to_network(f, None, model.image_size) for f in short_clip])
-    flow = compute_flow(
-        torch.from_numpy(frames[:-s]),
-        torch.from_numpy(frames[s:]),
-        "opencv",
+    model = dataclasses.replace(load_model(ckpts["joint"], "cpu"), **flow)
+    s, n, size = model.frame_stride, len(short_clip), model.image_size
+    assert s == 4 and (n - 1) // s > 3  # several steps, a lag of 3 of them
+
+    def squared(side: int) -> np.ndarray:
+        return np.stack([to_square(f, side, model.square) for f in short_clip]).transpose(
+            0, 3, 1, 2
+        )
+
+    cache = FlowCache(
+        tmp_path,
+        fingerprint="predict",
+        size=size,
+        flow_size=model.flow_size,
+        reference=model.reference,
+        backend=model.flow_backend,
         params=model.flow_params,
+    )
+    flow16 = cache.get(
+        "clip", torch.from_numpy(np.ascontiguousarray(squared(model.flow_size)[::s]))
     )
     numbers = np.arange(200, 200 + n)
     clip = Clip("sub01", "EP99_01", [], list(numbers), 210, 215, 222, "happiness", 0)
     zeros = np.zeros(n)
-    flow16 = flow.numpy().astype(np.float16)  # what the flow cache stores
     nothing = (zeros, zeros.astype(np.int64), zeros.astype(bool))
-    data = PreparedClip(
-        clip, frames, numbers, *nothing, flow=flow16, region=np.zeros((64, 64), bool)
-    )
-    batch = collate([WholeClips([data], stride=s, compensate=model.compensate_head)[0]])
+    head = fit_head_motion(flow16.astype(np.float32)) if model.compensate_head else None
+    data = PreparedClip(clip, squared(size), numbers, *nothing, stride=s, flow=flow16, head=head)
+    batch = collate([WholeClips([data], mask_threshold=0.1)[0]])
     probs, intensity, _ = infer_clip(model.net, batch["frames"], batch["flow"], chunk=64)
     steps = int(batch["valid"].sum())
-    pred = Predictor(model).run(short_clip, numbers=numbers)
-    np.testing.assert_array_equal(pred.frame_numbers, batch["frame_numbers"][0, 1 : steps + 1])
-    np.testing.assert_allclose(pred.intensity, intensity[0, :steps].numpy(), atol=1e-6)
-    np.testing.assert_allclose(pred.probs, probs[0, :steps].numpy(), atol=1e-6)
+    for chunk in (64, 2):  # in one piece, and in chunks that carry the state and the references
+        pred = Predictor(model, chunk=chunk).run(short_clip, numbers=numbers)
+        np.testing.assert_array_equal(pred.frame_numbers, batch["frame_numbers"][0, 1 : steps + 1])
+        np.testing.assert_allclose(pred.intensity, intensity[0, :steps].numpy(), atol=1e-6)
+        np.testing.assert_allclose(pred.probs, probs[0, :steps].numpy(), atol=1e-6)

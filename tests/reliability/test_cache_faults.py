@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from microexp.data.datamodule import MicroExpDataModule
 from microexp.data.datasets.casme2 import load_casme2
-from microexp.data.store import FrameCache
+from microexp.data.frame_cache import FrameCache
 from microexp.flow.cache import FlowCache
 from microexp.flow.synthetic import make_pairs
 
 SIZE = 16
 CLIP = "sub01/EP02_01f"
-N_FRAMES = 4
+N_FRAMES = 4  # chain frames: one flow entry each
 FAST = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -74,14 +74,10 @@ NAMED_DAMAGE = {
     "an .npz archive": lambda good: _npz_bytes(),
     "pickle": lambda good: b"\x80\x04\x95" + good[3:],
     "huge header": lambda good: _huge_header("<f2", (10**9, 2, SIZE, SIZE)),
-    "wrong dtype": lambda good: _npy_bytes(np.zeros((N_FRAMES - 1, 2, SIZE, SIZE), np.float32)),
-    "wrong shape": lambda good: _npy_bytes(
-        np.zeros((N_FRAMES - 1, 2, SIZE, SIZE + 1), np.float16)
-    ),
-    "wrong length": lambda good: _npy_bytes(np.zeros((N_FRAMES, 2, SIZE, SIZE), np.float16)),
-    "NaN values": lambda good: _npy_bytes(
-        np.full((N_FRAMES - 1, 2, SIZE, SIZE), np.nan, np.float16)
-    ),
+    "wrong dtype": lambda good: _npy_bytes(np.zeros((N_FRAMES, 2, SIZE, SIZE), np.float32)),
+    "wrong shape": lambda good: _npy_bytes(np.zeros((N_FRAMES, 2, SIZE, SIZE + 1), np.float16)),
+    "wrong length": lambda good: _npy_bytes(np.zeros((N_FRAMES + 1, 2, SIZE, SIZE), np.float16)),
+    "NaN values": lambda good: _npy_bytes(np.full((N_FRAMES, 2, SIZE, SIZE), np.nan, np.float16)),
     "text": lambda good: b"flow goes here\n" * 10,
 }
 
@@ -107,7 +103,7 @@ def _damage_and_refill(root: Path, good: bytes, damaged: bytes) -> None:
     path.write_bytes(damaged)
     loaded = cache.load(CLIP, N_FRAMES)  # must not raise
     if loaded is not None:  # damage that left a complete, plausible entry cannot be seen
-        assert loaded.dtype == np.float16 and loaded.shape == (N_FRAMES - 1, 2, SIZE, SIZE)
+        assert loaded.dtype == np.float16 and loaded.shape == (N_FRAMES, 2, SIZE, SIZE)
         assert np.isfinite(loaded).all()
         return
     frames = _frames()

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from microexp.data.windows import TrainWindows
+from microexp.data.windows import TrainSequences
 from microexp.tasks.base import BaseTask, NonFiniteLossError
 from microexp.train.job import train
 from tests.conftest import ROOT, composed, tiny_overrides
@@ -40,19 +40,19 @@ def _poison(monkeypatch: pytest.MonkeyPatch, value: float, at_item: int) -> dict
     and intensity target; count the training steps that returned normally. (An inf in the flow
     alone is soft-clipped by MPNet's ``tanh`` input: finite, and rightly not an error.)"""
     seen: dict[str, Any] = {"items": 0, "clip": None, "steps": 0}
-    item = TrainWindows.item
+    item = TrainSequences.item
 
-    def poisoned(self: TrainWindows, epoch: int, k: int) -> dict[str, Any]:
+    def poisoned(self: TrainSequences, epoch: int, k: int) -> dict[str, Any]:
         out = item(self, epoch, k)
         if seen["items"] == at_item:
             out["flow"][0, 0, 0, 0] = value
-            out["mask"][..., 0, 0] = value
+            out["mask"][:] = value  # every step: the segmentation stages train on a few
             out["intensity"][0] = value
             seen["clip"] = f"{out['subject']}/{out['episode']}"
         seen["items"] += 1
         return out
 
-    monkeypatch.setattr(TrainWindows, "item", poisoned)
+    monkeypatch.setattr(TrainSequences, "item", poisoned)
     for cls in _task_classes():
         step = cls.training_step
 

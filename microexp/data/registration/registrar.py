@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from microexp.data.face import Box, FaceDetector, expand_box
-from microexp.data.frames import resize_square
+from microexp.data.frames import to_square
 from microexp.data.registration.estimators import (
     METHODS,
     EccFit,
@@ -262,7 +262,7 @@ class Registrar:
         crop = cv2.warpAffine(
             frame, m, (b.width, b.height), flags=_WARP, borderMode=cv2.BORDER_REPLICATE
         )
-        return crop if self.size is None else resize_square(crop, self.size)
+        return crop if self.size is None else to_square(crop, self.size)
 
     # ------------------------------------------------------------------ stream
 
