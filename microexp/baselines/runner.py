@@ -25,7 +25,6 @@ from microexp.baselines.methods import MethodRecords
 from microexp.baselines.scores import applicable_scores
 from microexp.data.splits import Split, make_splits
 from microexp.data.store import PreparedClip, PreparedData
-from microexp.data.targets import compensate_head_motion
 from microexp.eval.apex import flow_magnitude, peak_frame
 from microexp.eval.records import ClipRecord, with_apexes, write_frames, write_predictions
 
@@ -51,17 +50,14 @@ def auto_k(train: Sequence[PreparedClip]) -> int:
     return max(1, round(float(np.median(lengths)) / 2))
 
 
-def flow_apex(c: PreparedClip, compensate: bool) -> int | None:
-    """The flow reference's apex: the peak of the mean magnitude of the clip's flow, head motion
-    removed as for HOOF when ``compensate`` (None without flow: the store attaches it only with
-    ``hoof`` among the methods). Flow ``j`` ends at frame ``numbers[N - S + j]`` for ``S`` flow
-    fields over ``N`` frames."""
+def flow_apex(c: PreparedClip) -> int | None:
+    """The flow reference's apex: the peak of the mean magnitude of the clip's chain flow, head
+    motion removed as for HOOF when the store fitted it (None without flow: the store attaches it
+    only with ``hoof`` among the methods). Flow entry ``j`` belongs to chain frame ``j``."""
     if c.flow is None or len(c.flow) == 0:
         return None
-    flow = np.asarray(c.flow, np.float32)
-    if compensate:
-        flow = compensate_head_motion(flow)
-    return peak_frame(flow_magnitude(flow), c.numbers[len(c.numbers) - len(flow) :])
+    flow = c.motion(np.arange(len(c.flow)))
+    return peak_frame(flow_magnitude(flow), c.numbers[c.chain[: len(flow)]])
 
 
 def _run_name(split: Split) -> str:
@@ -101,10 +97,7 @@ class Runner:
         else:
             records = self.methods.recognition_records(train, test)
             selected = "linear SVM fitted on the training subjects"
-        compensate = self.cfg.compensate_head
-        records = [
-            with_apexes(r, flow_apex=flow_apex(c, compensate)) for r, c in zip(records, test)
-        ]
+        records = [with_apexes(r, flow_apex=flow_apex(c)) for r, c in zip(records, test)]
         run_dir = self.cfg.out / method / _run_name(split)
         write_predictions(records, run_dir / "predictions.csv", self.classes)
         write_frames(records, run_dir / "frames.csv", self.classes)
