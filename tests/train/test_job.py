@@ -167,12 +167,16 @@ def test_joint_run_selected_on_validation_with_balanced_weights(overrides: list[
     with composed([*overrides, *extra]) as cfg:
         metrics, objects = train(cfg)
     datamodule, model = objects["datamodule"], objects["model"]
-    # the loss weights come from the one training subject's 5 clips, one per class: not from
-    # all 15 clips, nor from the validation or test subject's
+    # the loss weights come from the one training subject's 7 clips: not from all 15 clips, nor
+    # from the validation or test subject's
     train_labels = [c.label for c in datamodule.train_set.clips]
-    assert len(datamodule.split.train) == 1 and len(train_labels) == 5
-    assert model.hparams.class_counts == [train_labels.count(k) for k in range(5)]
-    assert model.ce_weights.tolist() == pytest.approx([1.0] * 5)
+    assert datamodule.split.train == ("sub02",) and len(train_labels) == 7
+    counts = [train_labels.count(k) for k in range(5)]
+    assert model.hparams.class_counts == counts
+    present = [1 / c for c in counts if c]
+    want = [(1 / c) / (sum(present) / len(present)) if c else 0.0 for c in counts]
+    assert model.ce_weights.tolist() == pytest.approx(want)
+    assert len(set(counts) - {0}) > 1  # uneven counts: the weights differ from 1
     assert metrics["selected"] == "best val/uf1 on validation subjects"
     assert metrics["tuning_subjects"] == ["sub02"] and metrics["val/uf1"] is not None
     trainer = objects["trainer"]
