@@ -40,7 +40,7 @@ from microexp.eval.records import (
 )
 from microexp.eval.spotting import DEFAULT_SPOT, match_intervals
 from microexp.eval.spotting_scores import APEX_KEYS
-from microexp.models.joint import JointNet, infer_clip
+from microexp.models.joint import JointNet, infer_clip, infer_windows
 from microexp.tasks.base import BaseTask, valid_mean, weighted_mean
 from microexp.tasks.class_weights import per_class_weights
 
@@ -174,12 +174,24 @@ class JointTask(BaseTask):
 
     @torch.no_grad()
     def infer(self, frames: torch.Tensor, flow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Whole-clip inference in chunks of ``eval_chunk`` steps, carrying the GRU state.
+        """Whole-clip inference in chunks of ``eval_chunk`` steps, carrying the GRU state (in
+        windows with the state reset at each when the network was trained on windows).
 
         Returns class probabilities ``(B, T, C)`` and intensity ``(B, T)``.
         """
-        probs, intensity, _ = infer_clip(self.net, frames, flow, self.eval_chunk)
+        window = self._eval_window()
+        if window is None:
+            probs, intensity, _ = infer_clip(self.net, frames, flow, self.eval_chunk)
+        else:
+            probs, intensity, _ = infer_windows(self.net, frames, flow, window, self.eval_chunk)
         return probs, intensity
+
+    def _eval_window(self) -> int | None:
+        """The datamodule's ``eval_window`` (a network trained on windows of that many steps is
+        evaluated in such windows); None without a trainer or datamodule: whole clips."""
+        trainer = self._trainer
+        datamodule = getattr(trainer, "datamodule", None) if trainer is not None else None
+        return getattr(datamodule, "eval_window", None)
 
     def _evaluate(self, batch: dict, metrics: MetricCollection, keep: bool) -> None:
         probs, intensity = self.infer(batch["frames"], batch["flow"])

@@ -270,3 +270,35 @@ def test_evaluation_of_clips_cut_at_onset_and_offset(monkeypatch: pytest.MonkeyP
     # negatives 0.2, 0.1 and 1, 1: 2 + 2 + 2 + 3 * (2 + 2 * 0.5) = 15 of 24 pairs
     assert float(logged["test/phase_auc"]) == pytest.approx(15 / 24, abs=1e-6)
     assert logged["test/accuracy"] == pytest.approx(0.5)  # clip 1 predicts class b
+
+
+class Counter(nn.Module):
+    """Intensity = how many steps the GRU state has seen, counting this one (the state is the
+    count): whole-clip inference counts 1..T, windows restart the count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unused = nn.Parameter(torch.zeros(1))
+
+    def forward(self, frames: torch.Tensor, flow: torch.Tensor, hidden=None) -> JointOutput:
+        b, t = flow.shape[:2]
+        seen = torch.zeros(b) if hidden is None else hidden
+        count = seen[:, None] + torch.arange(1, t + 1, dtype=torch.float32)
+        return JointOutput(torch.zeros(b, t, 3), count, count[:, -1])
+
+
+@pytest.mark.parametrize(("window", "expected"), [(None, [1, 2, 3, 4, 5]), (2, [1, 2, 1, 2, 1])])
+def test_evaluation_runs_in_the_datamodules_windows(window, expected) -> None:
+    """A network trained on windows (data.train_sequences=window) is evaluated in windows of
+    the datamodule's eval_window, its state reset at each; whole clips otherwise."""
+    from types import SimpleNamespace
+
+    task = JointTask(
+        net=Counter(),
+        optimizer=functools.partial(torch.optim.SGD, lr=0.1),
+        class_names=("a", "b", "c"),
+        eval_chunk=3,
+    )
+    task._trainer = SimpleNamespace(datamodule=SimpleNamespace(eval_window=window))
+    _, intensity = task.infer(torch.zeros(1, 6, 3, 4, 4), torch.zeros(1, 5, 2, 4, 4))
+    assert intensity[0].tolist() == expected
