@@ -59,10 +59,10 @@ def _augment_config(augment: dict[str, Any] | AugmentConfig | None) -> AugmentCo
 
 
 class MicroExpDataModule(pl.LightningDataModule):
-    """CASME II (or its synthetic twin, read through the same loader) for every stage.
+    """A release (or its synthetic twin, read through the same reader) for every stage.
 
     Args:
-        root: dataset folder in the CASME II layout.
+        root: the release's folder, as released (``dataset``'s layout).
         dataset: the release's reader (``microexp.data.datasets.READERS``).
         protocol: the dataset's protocol (``microexp.classes.dataset_protocols``).
         tree: frame tree (``auto``, ``cropped``, ``raw`` or a folder name).

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from microexp.data.datasets import read_clips
+from microexp.data.datasets import READERS, read_clips
 from microexp.data.face import FaceDetector
 from microexp.data.frame_cache import FrameCache
 from microexp.data.frames import SQUARE_MODES, load_frames
@@ -279,10 +279,11 @@ class ClipStore:
     def _ensure_dataset(self) -> None:
         if self.synthetic is None:
             if not self.root.is_dir():
+                title = READERS[self.dataset].title if self.dataset in READERS else self.dataset
                 raise FileNotFoundError(
-                    f"dataset folder {self.root} does not exist: set data.root to your CASME II "
-                    "folder (the one holding the coding sheet and Cropped/ or "
-                    "CASME2_RAW_selected/)"
+                    f"dataset folder {self.root} does not exist: set data.root to your {title} "
+                    "folder (the one holding its annotation sheet and frame tree; see "
+                    f"conf/data/{self.dataset}.yaml)"
                 )
             return
         if self.root.is_dir() and any(self.root.iterdir()):
