@@ -42,6 +42,7 @@ def _record(
         pred_label=pred_label,
         confidence=confidence,
         clip_probs=clip_probs,
+        dataset=c.clip.dataset,
     )
 
 
@@ -63,7 +64,9 @@ class MethodRecords:
         else:
             assert c.flow is not None, "HOOF needs the flow cache"
             motion = c.motion(np.arange(len(c.chain)))  # head motion removed by the store
-            reference = FlowReference(cfg.flow_reference, cfg.frame_stride, cfg.flow_lag)
+            reference = c.reference or FlowReference(
+                cfg.flow_reference, cfg.frame_stride, cfg.flow_lag
+            )
             if options["normalise"] is None:
                 options["normalise"] = reference.kind == "previous"
             curve = hoof_spotting_curve(motion, len(c.numbers), reference, k, **options)

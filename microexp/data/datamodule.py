@@ -17,6 +17,7 @@ from typing import Any
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader, Dataset
 
+from microexp.classes import protocol_of
 from microexp.data.augment import AugmentConfig, augment_batch
 from microexp.data.records import DataFormatError
 from microexp.data.splits import SPLITS, Split, make_splits
@@ -58,16 +59,17 @@ def _augment_config(augment: dict[str, Any] | AugmentConfig | None) -> AugmentCo
 
 
 class MicroExpDataModule(pl.LightningDataModule):
-    """CASME II (or its synthetic twin, read through the same loader) for every stage.
+    """A release (or its synthetic twin, read through the same reader) for every stage.
 
     Args:
-        root: dataset folder in the CASME II layout.
+        root: the release's folder, as released (``dataset``'s layout).
         dataset: the release's reader (``microexp.data.datasets.READERS``).
-        protocol: ``"5"`` or ``"7"`` classes.
+        protocol: the dataset's protocol (``microexp.classes.dataset_protocols``).
         tree: frame tree (``auto``, ``cropped``, ``raw`` or a folder name).
         sheet: coding sheet path, if not found under ``root``.
         synthetic: generator arguments (``subjects``, ``clips``, ``seed``, ...): when given and
-            ``root`` is missing or empty, a synthetic CASME II is written there first.
+            ``root`` is missing or empty, a synthetic release of ``dataset``'s layout is written
+            there first.
         size: network input side in pixels.
         crop: ``auto`` (face crop on raw frames, none on cropped ones), ``face`` or ``none``.
         square: ``crop`` (the centred square) or ``pad`` (black bars): how a face that is not
@@ -78,16 +80,21 @@ class MicroExpDataModule(pl.LightningDataModule):
         flow_reference: each step's flow starts from the clip's first frame (``onset``), the
             frame ``flow_lag`` frames earlier (``lag``) or the previous step (``previous``).
         flow_lag: frames back for ``flow_reference=lag`` (a multiple of ``frame_stride``).
-        split: ``loso``, ``holdout`` or ``holdout_clips`` (clip-level; comparison only).
+        split: ``loso``, ``holdout``, ``cross_dataset`` or ``holdout_clips`` (clip-level;
+            comparison only).
         fold: LOSO fold (the fold-th subject in natural order is left out).
         val_subjects: number of (or list of) training subjects held out for validation.
         train_fraction: holdout training fraction.
         split_seed: seed of the holdout / validation draw.
+        train_datasets, test_datasets: ``cross_dataset``: the releases (``Clip.dataset``) to
+            train and to test on.
         seq_len: window length in steps with ``train_sequences=window`` (the paper: 14).
         train_sequences: ``whole`` (each training item is a whole clip: the GRU trains on the
             lengths it is evaluated on) or ``window`` (``seq_len`` steps; evaluation must then
             run in windows of that length, see :attr:`eval_window`).
-        frame_stride: frames per step.
+        frame_stride: frames per step at ``stride_fps``.
+        stride_fps: the frame rate ``frame_stride`` and ``flow_lag`` count at: a clip recorded
+            at another rate steps the same time span (None: the same number of frames).
         copies: virtual augmented copies of each training clip per epoch (the paper: 150).
         batch_size, eval_batch_size, num_workers, pin_memory: loader settings.
         augment: :class:`AugmentConfig` fields.
@@ -125,9 +132,12 @@ class MicroExpDataModule(pl.LightningDataModule):
         val_subjects: int | Sequence[str] = 0,
         train_fraction: float = 0.7,
         split_seed: int = 0,
+        train_datasets: Sequence[str] | None = None,
+        test_datasets: Sequence[str] | None = None,
         seq_len: int = 14,
         train_sequences: str = "whole",
         frame_stride: int = 1,
+        stride_fps: float | None = 200.0,
         copies: int = 1,
         batch_size: int = 8,
         eval_batch_size: int = 4,
@@ -157,14 +167,12 @@ class MicroExpDataModule(pl.LightningDataModule):
         )
         self.root = self.store.root
         self.protocol = str(protocol)
-        self.split_name = split
-        self.fold = fold
+        self.split_name, self.fold = split, fold
         self.val_subjects = val_subjects if isinstance(val_subjects, int) else list(val_subjects)
-        self.train_fraction = train_fraction
-        self.split_seed = split_seed
+        self.train_fraction, self.split_seed = train_fraction, split_seed
+        self.datasets = {"train": list(train_datasets or ()), "test": list(test_datasets or ())}
         self.seq_len = seq_len
         self.train_sequences = train_sequences
-        self.frame_stride = frame_stride
         self.copies = copies
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
@@ -210,6 +218,8 @@ class MicroExpDataModule(pl.LightningDataModule):
                 val_subjects=self.val_subjects,
                 train_fraction=self.train_fraction,
                 seed=self.split_seed,
+                train_datasets=self.datasets["train"],
+                test_datasets=self.datasets["test"],
             )
         except ValueError as exc:  # too few subjects for the split, a fold that does not exist
             subjects = sorted({c.clip.subject for c in clips})
@@ -299,9 +309,8 @@ class MicroExpDataModule(pl.LightningDataModule):
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        from microexp.classes import PROTOCOLS
-
-        return PROTOCOLS[self.protocol]
+        """The classes of the dataset's protocol (``microexp.classes.protocol_of``)."""
+        return protocol_of(self.store.dataset, self.protocol).classes
 
     def summary(self) -> dict[str, Any]:
         """What the run summary reports about the data: usable clips, skips and their reasons."""
@@ -310,7 +319,10 @@ class MicroExpDataModule(pl.LightningDataModule):
         out: dict[str, Any] = {
             "root": str(self.root),
             **self.data.summary(),
-            "frame_stride": self.frame_stride,
+            "dataset": self.store.dataset,
+            "classes": list(self.class_names),
+            "frame_stride": self.store.frame_stride,
+            "stride_fps": self.store.stride_fps,
             "flow_reference": self.store.flow_reference,
             "train_sequences": self.train_sequences,
             "balance": self.balance,

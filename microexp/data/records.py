@@ -65,12 +65,14 @@ class ClipSet:
     root: Path
     sheet: Path | None  # None for releases without an annotation sheet
     frames_tree: Path
-    tree_kind: str  # "cropped" or "raw"
+    tree_kind: str  # "cropped", "raw", or "mixed" (a composite of releases read differently)
     protocol: str
     classes: tuple[str, ...]
     clips: list[Clip]
     skipped: list[Skip]
     notes: list[str]
+    #: a composite's tree kind per member release (``Clip.dataset`` -> "cropped" or "raw")
+    member_kinds: dict[str, str] = field(default_factory=dict)
 
     @property
     def subjects(self) -> list[str]:

@@ -1,7 +1,9 @@
-"""Subject-independent splits: leave-one-subject-out folds and a 70/30 holdout.
+"""Subject-independent splits: leave-one-subject-out folds, a 70/30 holdout, and cross-dataset
+(train on some releases, test on others).
 
-A subject's clips are never in both training and test. ``holdout_clips`` (clip-level, as some
-papers did) exists only to compare with them and says so in its name.
+A subject's clips are never in both training and test; subjects are told apart by name, so two
+releases that name a subject alike cannot be split together (an error). ``holdout_clips``
+(clip-level, as some papers did) exists only to compare with them and says so in its name.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from microexp.data.records import Clip
 log = logging.getLogger(__name__)
 
 #: The split names :func:`make_splits` knows.
-SPLITS: tuple[str, ...] = ("loso", "holdout", "holdout_clips")
+SPLITS: tuple[str, ...] = ("loso", "holdout", "holdout_clips", "cross_dataset")
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,49 @@ def holdout_clips_split(
     )
 
 
+def cross_dataset_split(
+    clips: Sequence[Clip],
+    train_datasets: Sequence[str],
+    test_datasets: Sequence[str],
+    *,
+    val_subjects: int | Sequence[str] = 0,
+    seed: int = 0,
+) -> Split:
+    """Train on the subjects of ``train_datasets``, test on those of ``test_datasets`` (releases
+    as ``Clip.dataset`` names them); validation subjects come from the training releases only.
+    Clips of other releases are left out."""
+    train_sets, test_sets = list(train_datasets or ()), list(test_datasets or ())
+    present = natural_sorted({c.dataset for c in clips})
+    if not train_sets or not test_sets:
+        raise ValueError(
+            "cross_dataset needs split.train_datasets and split.test_datasets "
+            f"(releases here: {', '.join(present)})"
+        )
+    both = sorted(set(train_sets) & set(test_sets))
+    if both:
+        raise ValueError(f"{both} both in train_datasets and test_datasets")
+    absent = [d for d in train_sets + test_sets if d not in present]
+    if absent:
+        raise ValueError(f"no clips of {absent} (releases here: {', '.join(present)})")
+    train = natural_sorted({c.subject for c in clips if c.dataset in train_sets})
+    test = natural_sorted({c.subject for c in clips if c.dataset in test_sets})
+    val = _carve_val(train, val_subjects, seed)
+    train = [s for s in train if s not in val]
+    return Split("cross_dataset", tuple(train), tuple(val), tuple(test))
+
+
+def _check_subjects(clips: Sequence[Clip]) -> None:
+    """Every subject name belongs to one release (subjects are split by name)."""
+    seen: dict[str, str] = {}
+    for c in clips:
+        other = seen.setdefault(c.subject, c.dataset)
+        if other != c.dataset:
+            raise ValueError(
+                f"subject {c.subject!r} is named alike in {other} and {c.dataset}: subjects of "
+                "different releases must have different names to be split"
+            )
+
+
 def make_splits(
     name: str,
     clips: Sequence[Clip],
@@ -135,14 +180,24 @@ def make_splits(
     val_subjects: int | Sequence[str] = 0,
     train_fraction: float = 0.7,
     seed: int = 0,
+    train_datasets: Sequence[str] = (),
+    test_datasets: Sequence[str] = (),
 ) -> list[Split]:
     """The splits of ``clips`` named ``name``: the LOSO ``folds`` (all when None), or the one
-    holdout split (``folds`` ignored).
+    holdout or cross-dataset split (``folds`` ignored).
 
     Raises:
-        ValueError: an unknown name, a fold that does not exist, too few subjects or clips.
+        ValueError: an unknown name, a fold that does not exist, too few subjects or clips,
+            a subject name shared by two releases, releases missing for ``cross_dataset``.
     """
+    _check_subjects(clips)
     subjects = [c.subject for c in clips]
+    if name == "cross_dataset":
+        return [
+            cross_dataset_split(
+                clips, train_datasets, test_datasets, val_subjects=val_subjects, seed=seed
+            )
+        ]
     if name == "loso":
         chosen = range(len(set(subjects))) if folds is None else folds
         return [loso_split(subjects, f, val_subjects=val_subjects, seed=seed) for f in chosen]

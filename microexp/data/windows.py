@@ -9,8 +9,8 @@ evaluation item is the whole clip. An item is a dict: ``frames (T+1, 3, H, W) ui
 ``flow (T, 2, H, W) float32`` (head motion removed), ``intensity``, ``state``, ``inside``,
 ``valid (T,)``, ``mask (T, 1, H, W)`` (the pseudo-masks), ``frame_numbers (T+1,)`` (absolute;
 -1 on padding), ``label``, ``onset``, ``apex``, ``offset`` (absolute frame numbers),
-``subject``, ``episode``; training items also carry ``aug (4,)``, the similarity transform's
-parameters. :func:`collate` stacks items into a batch, padding the time axis.
+``subject``, ``episode``, ``dataset``; training items also carry ``aug (4,)``, the similarity
+transform's parameters. :func:`collate` stacks items into a batch, padding the time axis.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def _item(cd: PreparedClip, start: int, steps: int, threshold: float) -> dict[st
         "offset": cd.clip.offset,
         "subject": cd.clip.subject,
         "episode": cd.clip.episode,
+        "dataset": cd.clip.dataset,
         "frame_numbers": torch.from_numpy(numbers),
     }
 
@@ -215,8 +216,8 @@ def collate(items: list[dict[str, Any]]) -> dict[str, Any]:
         out[key] = torch.stack([pad(it[key], t, 0) for it in items])
     for key in ("label", "onset", "apex", "offset"):
         out[key] = torch.tensor([it[key] for it in items], dtype=torch.long)
-    out["subject"] = [it["subject"] for it in items]
-    out["episode"] = [it["episode"] for it in items]
+    for key in ("subject", "episode", "dataset"):
+        out[key] = [it[key] for it in items]
     if "aug" in items[0]:
         out["aug"] = torch.stack([it["aug"] for it in items])
     return out

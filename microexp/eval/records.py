@@ -1,7 +1,9 @@
 """Per-clip prediction records, and the CSV files a run writes (and the report reads back).
 
 ``predictions.csv`` holds one row per clip (subject, episode, true and predicted label, true
-interval, predicted apex and interval, confidence, the reference apexes, class probabilities).
+interval, predicted apex and interval, confidence, the reference apexes, the clip's release,
+class probabilities). ``recog.csv`` holds the recognised clips as the MEGC recognition scorer
+reads them (``subject,true,pred,dataset``, class names).
 ``frames.csv`` holds one row per predicted frame (intensity, truth, state, class probabilities),
 so that every score can be recomputed across the folds of a sweep without re-running anything.
 """
@@ -39,9 +41,17 @@ REQUIRED_FIELDS = (
     "frames",
 )
 #: Every column of ``predictions.csv`` before the class probabilities ``p_<class>``.
-PREDICTION_FIELDS = (*REQUIRED_FIELDS, "first_frame", "ref_centre_apex", "ref_flow_apex")
+PREDICTION_FIELDS = (
+    *REQUIRED_FIELDS,
+    "first_frame",
+    "ref_centre_apex",
+    "ref_flow_apex",
+    "dataset",
+)
 #: Columns that may be empty (None), in files of every age.
-_OPTIONAL_INTS = ("pred_onset", "pred_apex", "pred_offset", *PREDICTION_FIELDS[-3:])
+_OPTIONAL_INTS = ("pred_onset", "pred_apex", "pred_offset", *PREDICTION_FIELDS[-4:-1])
+#: The columns of ``recog.csv`` (``python -m microexp.eval.megc recog``'s input).
+RECOGNITION_FIELDS = ("subject", "true", "pred", "dataset", "episode")
 
 
 @dataclass
@@ -73,6 +83,7 @@ class ClipRecord:
     pred_apex: int | None = None
     ref_centre_apex: int | None = None
     ref_flow_apex: int | None = None
+    dataset: str = ""  # the clip's release (``Clip.dataset``; empty when unknown)
 
     @property
     def start(self) -> int:
@@ -113,12 +124,13 @@ def make_record(
     spot: dict | None = None,
     first_frame: int | None = None,
     flow_apex: int | None = None,
+    dataset: str = "",
 ) -> ClipRecord:
     """Spot intervals and the apex in the predicted intensity and label the clip.
 
     ``first_frame``: the clip's first frame (default: the first of ``frame_numbers``);
     ``flow_apex``: the flow reference's apex (:func:`microexp.eval.apex.peak_frame` of the mean
-    flow magnitude), if known.
+    flow magnitude), if known; ``dataset``: the clip's release.
     """
     frames = np.asarray(frame_numbers, np.int64)
     y = np.asarray(intensity, np.float64)
@@ -142,6 +154,7 @@ def make_record(
         confidence=pred.confidence,
         clip_probs=pred.probs,
         first_frame=None if first_frame is None else int(first_frame),
+        dataset=dataset,
     )
     return with_apexes(record, smooth=spot.get("smooth", 1), flow_apex=flow_apex)
 
@@ -192,9 +205,24 @@ def write_predictions(records: Sequence[ClipRecord], path: Path, classes: Sequen
                     r.start,
                     _cell(r.ref_centre_apex),
                     _cell(r.ref_flow_apex),
+                    r.dataset,
                 ]
                 + [f"{p:.6f}" for p in probs]
             )
+    return path
+
+
+def write_recognition(records: Sequence[ClipRecord], path: Path, classes: Sequence[str]) -> Path:
+    """``recog.csv``: one row per clip with a true and a predicted class (those the recognition
+    scores count), as ``python -m microexp.eval.megc recog`` reads it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(RECOGNITION_FIELDS)
+        for r in records:
+            if 0 <= r.label < len(classes) and 0 <= r.pred_label < len(classes):
+                row = [r.subject, classes[r.label], classes[r.pred_label], r.dataset, r.episode]
+                writer.writerow(row)
     return path
 
 
@@ -248,6 +276,7 @@ def read_predictions(path: Path) -> list[dict]:
                 out[key] = int(row[key]) if row.get(key) not in ("", None) else None
             if "ref_centre_apex" not in row:
                 out["pred_apex"] = None
+            out["dataset"] = row.get("dataset") or ""
             out["confidence"] = float(row["confidence"])
             out["pred_intervals"] = [
                 Interval(int(a), int(b), score=float(s))
@@ -301,6 +330,7 @@ def records_from_files(
                 pred_apex=row["pred_apex"],
                 ref_centre_apex=row["ref_centre_apex"],
                 ref_flow_apex=row["ref_flow_apex"],
+                dataset=row["dataset"],
             )
         )
     return records

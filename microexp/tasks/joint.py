@@ -7,7 +7,8 @@ probability inside its spotted interval, and compute accuracy, UF1, UAR, apex er
 and, where enough frames lie outside the annotated intervals, frame-level ROC AUC and MEGC
 interval F1 (an undefined score is not logged). Each clip's record also holds the references'
 apexes: its middle frame and the peak of the mean magnitude of the flow the network receives. At
-test end the run folder receives ``predictions.csv``, ``frames.csv`` and the plots (ROC,
+test end the run folder receives ``predictions.csv``, ``frames.csv``, ``recog.csv`` (for
+``python -m microexp.eval.megc recog``) and the plots (ROC,
 confusion matrix, Fig. 2 panels, per-subject accuracy).
 """
 
@@ -37,6 +38,7 @@ from microexp.eval.records import (
     make_record,
     write_frames,
     write_predictions,
+    write_recognition,
 )
 from microexp.eval.spotting import DEFAULT_SPOT, match_intervals
 from microexp.eval.spotting_scores import APEX_KEYS
@@ -209,6 +211,7 @@ class JointTask(BaseTask):
             record = make_record(
                 subject=batch["subject"][i],
                 episode=batch["episode"][i],
+                dataset=batch["dataset"][i],
                 label=int(labels[i]),
                 onset=int(batch["onset"][i]),
                 apex=int(batch["apex"][i]),
@@ -263,11 +266,13 @@ class JointTask(BaseTask):
     # ------------------------------------------------------------------ artefacts
 
     def write_artifacts(self, records: Sequence[ClipRecord], out: Path) -> dict[str, Path]:
-        """``predictions.csv``, ``frames.csv`` and the plots of a test run, into ``out``."""
+        """``predictions.csv``, ``frames.csv``, ``recog.csv`` (the MEGC recognition scorer's
+        input) and the plots of a test run, into ``out``."""
         classes = self.class_names
         files = {
             "predictions": write_predictions(records, out / "predictions.csv", classes),
             "frames": write_frames(records, out / "frames.csv", classes),
+            "recog": write_recognition(records, out / "recog.csv", classes),
         }
         images = write_plots(records, out, classes, self.spot, self.fig2_panels)
         self.log_images({f"test/{name}": path for name, path in images.items()})

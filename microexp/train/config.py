@@ -9,7 +9,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from microexp.checkpoints import checkpoint_meta, match_key
-from microexp.classes import PROTOCOLS
+from microexp.classes import protocol_of
 
 #: The configuration folder (``conf/`` at the repository root).
 CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
@@ -20,14 +20,14 @@ class ConfigError(ValueError):
 
 
 def register_resolvers() -> None:
-    """Register the resolvers the configuration uses (idempotent): ``${num_classes:P}`` and
-    ``${class_names:P}`` of a protocol, and ``${dir:PATH}`` (PATH, created if missing: the
-    optuna sqlite file is opened before any run folder exists)."""
+    """Register the resolvers the configuration uses (idempotent): ``${num_classes:D,P}`` and
+    ``${class_names:D,P}`` of dataset D's protocol P, and ``${dir:PATH}`` (PATH, created if
+    missing: the optuna sqlite file is opened before any run folder exists)."""
     OmegaConf.register_new_resolver(
-        "num_classes", lambda p: len(PROTOCOLS[str(p).split("-")[0]]), replace=True
+        "num_classes", lambda d, p: len(protocol_of(str(d), str(p)).classes), replace=True
     )
     OmegaConf.register_new_resolver(
-        "class_names", lambda p: list(PROTOCOLS[str(p).split("-")[0]]), replace=True
+        "class_names", lambda d, p: list(protocol_of(str(d), str(p)).classes), replace=True
     )
     OmegaConf.register_new_resolver("dir", _ensure_dir, replace=True)
 

@@ -76,6 +76,8 @@ def run_metrics(
         "stage": stage,
         "fold": fold,
         "split": split,
+        "dataset": data.get("dataset"),
+        "classes": list(data.get("classes", [])),
         "test_subjects": data.get("split", {}).get("test", []),
         "tuning_subjects": list(tuning_subjects),
         "selected": selected,

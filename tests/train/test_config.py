@@ -13,14 +13,16 @@ def test_resolvers(tmp_path) -> None:
     register_resolvers()  # idempotent
     cfg = OmegaConf.create(
         {
-            "n": "${num_classes:5}",
-            "names": "${class_names:5-extra}",
+            "n": "${num_classes:casme2,5}",
+            "names": "${class_names:casme2,5-extra}",
+            "samm": "${class_names:samm,3}",
             "made": f"${{dir:{tmp_path}/a/b}}",
         }
     )
     plain = OmegaConf.to_container(cfg, resolve=True)
     assert plain["n"] == len(PROTOCOLS["5"])
     assert plain["names"] == list(PROTOCOLS["5"])
+    assert plain["samm"] == ["negative", "positive", "surprise"]
     assert plain["made"] == f"{tmp_path}/a/b" and (tmp_path / "a" / "b").is_dir()
 
 

@@ -19,6 +19,8 @@ DATA = {
     "skipped_reasons": [{"subject": "sub02", "episode": "EP01", "reason": "no frames"}],
     "notes": [],
     "frame_stride": 4,
+    "dataset": "casme2",
+    "classes": ["happiness", "disgust", "repression", "surprise", "others"],
     "split": {"name": "loso", "fold": 0, "train": ["sub02"], "val": [], "test": ["sub01"]},
     "train_clips": 10,
     "val_clips": 0,
@@ -82,10 +84,13 @@ TEST_SCORES = [
 
 def test_keys_in_order() -> None:
     assert list(SCORES) == TEST_SCORES
+    assert _metrics()["classes"] == DATA["classes"] and _metrics()["dataset"] == "casme2"
     assert list(_metrics()) == [
         "stage",
         "fold",
         "split",
+        "dataset",
+        "classes",
         "test_subjects",
         "tuning_subjects",
         "selected",

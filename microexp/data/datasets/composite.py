@@ -156,6 +156,7 @@ def load_composite(
         clips=clips,
         skipped=skipped,
         notes=notes,
+        member_kinds={m.name: sets[m.name].tree_kind for m in MEMBERS},
     )
 
 

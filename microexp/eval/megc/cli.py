@@ -60,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
         "(default: an error)",
     )  # fmt: skip
     recog = commands.add_parser("recog", help="MEGC 2019 recognition UF1 / UAR (pooled)")
-    recog.add_argument("--pred", required=True, type=Path, help="subject,true,pred[,dataset]")
+    recog.add_argument(
+        "--pred", required=True, type=Path, nargs="+",
+        help="subject,true,pred[,dataset]; several files (a sweep's folds) are pooled",
+    )  # fmt: skip
     recog.add_argument("--out", type=Path, help="write the scores as JSON here")
     return parser
 
@@ -72,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             scores = _spot(args)
             print(spot_table(scores))
         else:
-            scores = score_recognition(read_recognition(args.pred))
+            scores = score_recognition([r for p in args.pred for r in read_recognition(p)])
             print(recog_table(scores))
         if args.out is not None:
             _write_json(args.out, scores)
