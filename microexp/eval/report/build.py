@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from microexp.eval.report.checks import metric_warnings
 from microexp.eval.report.contents import Report, ReportError
 from microexp.eval.report.runs import Discovery, discover, group_runs
 from microexp.eval.report.tuning import tuning_warnings
@@ -78,7 +79,7 @@ def build_report(roots: Sequence[Path], out: Path) -> Report:
             "%d backbone stage run(s) (spatial/temporal) listed apart, not pooled",
             len(found.stage_runs),
         )
-    return Report(
+    report = Report(
         roots=roots,
         out=out,
         groups=groups,
@@ -87,3 +88,7 @@ def build_report(roots: Sequence[Path], out: Path) -> Report:
         warnings=warnings,
         created=dt.datetime.now().isoformat(timespec="seconds"),
     )
+    for w in metric_warnings(report):
+        logger.warning("%s", w)
+        report.warnings.append(w)
+    return report

@@ -77,6 +77,7 @@ class GroupReport:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     plots: dict[str, Path] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)  # figure not drawn -> why
 
     @property
     def records(self) -> list[ClipRecord]:
@@ -100,6 +101,7 @@ class Report:
     warnings: list[str]
     created: str
     plots: dict[str, Path] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)  # figure not drawn -> why
 
 
 def why_key(key: str) -> str:

@@ -203,7 +203,7 @@ def _subject_rows(
             {
                 "subject": subject,
                 "folds": [
-                    run.fold_key for run in runs if any(r.subject == subject for r in run.records)
+                    run.fold_name for run in runs if any(r.subject == subject for r in run.records)
                 ],
                 "clips": len(mine),
                 "accuracy": s["accuracy"],

@@ -103,6 +103,11 @@ class Run:
         return sorted({r.subject for r in self.records})
 
     @property
+    def fold_name(self) -> str:
+        """The fold as tables show it: ``fold 3``, or the split of a run without folds."""
+        return f"fold {self.fold}" if self.fold is not None else self.split
+
+    @property
     def fold_key(self) -> str:
         """What identifies the fold: its number, else its test subjects."""
         return f"fold {self.fold}" if self.fold is not None else ",".join(self.test_subjects)

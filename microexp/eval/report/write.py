@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from microexp.eval.gates import inside_outside_why
+from microexp.eval.records import pooled_frames
 from microexp.eval.report.build import build_report
 from microexp.eval.report.contents import GroupReport, Report, ReportError
 from microexp.eval.report.markdown import relative, render_markdown
@@ -22,8 +24,28 @@ from microexp.eval.report.paper_tables import (
 from microexp.eval.report.tables import table1_metric, table_rows
 
 
+def _missing(g: GroupReport) -> dict[str, str]:
+    """Why each figure of the standard set that ``write_plots`` did not draw is missing."""
+    from microexp.eval.figures import FIG2_PANELS
+
+    why: dict[str, str] = {}
+    if not g.spotting:
+        reason = "the method predicts no per-frame intensity (recognition only)"
+        why |= {"roc": reason, **{f"fig2_{p}": reason for p in FIG2_PANELS}}
+    elif "roc" not in g.plots:
+        why["roc"] = (
+            inside_outside_why(pooled_frames(g.records)[1], "the ROC curve")
+            or "the frame ROC is undefined on these frames"
+        )
+    if not g.recognition:
+        reason = "the method predicts no class (spotting only)"
+        why |= {"confusion": reason, "subject_accuracy": reason}
+    return {k: v for k, v in why.items() if k not in g.plots}
+
+
 def write_figures(report: Report) -> None:
-    """Each method's PNGs into ``out/<method>/``; all spotting methods' ROC curves together."""
+    """Each method's PNGs into ``out/<method>/``; every spotting method's pooled ROC curve on
+    one plot (``roc_methods.png``); what is not drawn, with the reason, in ``missing``."""
     from microexp.eval import plots  # matplotlib, torch: only once there is something to draw
     from microexp.eval.figures import write_plots
 
@@ -40,10 +62,18 @@ def write_figures(report: Report) -> None:
             spotting=g.spotting,
             curve=g.method.row,
         )
+        g.missing = _missing(g)
     curves = {f"{g.method.row} ({g.name})": g.roc for g in report.groups.values() if g.roc}
-    if len(curves) > 1:
+    if curves:
         report.plots["roc_methods"] = plots.plot_roc(
-            curves, report.out / "roc_methods.png", title="Frame-level spotting ROC, pooled folds"
+            curves,
+            report.out / "roc_methods.png",
+            title="Frame-level spotting ROC, pooled over all folds",
+        )
+    else:
+        whys = [f"{g.name}: {g.missing.get('roc', 'no ROC')}" for g in report.groups.values()]
+        report.missing["roc_methods"] = (
+            "no method has a defined pooled frame ROC (" + ("; ".join(whys) or "no method") + ")"
         )
 
 
@@ -84,6 +114,7 @@ def _group_json(g: GroupReport, out: Path) -> dict[str, Any]:
         "notes": g.notes,
         "warnings": g.warnings,
         "plots": {k: relative(p, out) for k, p in g.plots.items()},
+        "missing_plots": g.missing,
     }
 
 
@@ -112,6 +143,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "labels": {"published": PUBLISHED_LABEL, "ours": OURS_LABEL},
             },
             "plots": {k: relative(p, out) for k, p in report.plots.items()},
+            "missing_plots": report.missing,
             "stage_runs": [
                 {
                     "path": s.path,
