@@ -16,6 +16,7 @@ from microexp.eval.report.contents import (
     is_number,
     why_key,
 )
+from microexp.eval.report.megc_markdown import composite_section, spotting_sections
 from microexp.eval.report.paper_tables import (
     OURS_LABEL,
     PUBLISHED_LABEL,
@@ -310,6 +311,7 @@ def _apart(report: Report) -> list[str]:
 def render_markdown(report: Report) -> str:
     """``report.md``."""
     lines = _header(report) + _paper_tables(report)
+    lines += spotting_sections(report.megc) + composite_section(report.composite)
     for g in report.groups.values():
         lines += _group_section(g, report.out)
     if report.plots or report.missing:

@@ -23,14 +23,9 @@ from microexp.eval.report.contents import (
     GroupReport,
     is_number,
 )
+from microexp.eval.report.folds import config_warnings, coverage_warnings, dedupe_folds
 from microexp.eval.report.paper_tables import method_for
-from microexp.eval.report.runs import (
-    Run,
-    config_warnings,
-    coverage_warnings,
-    dedupe_folds,
-    label,
-)
+from microexp.eval.report.runs import Run, label
 from microexp.eval.scores import confusion_matrix, roc_points
 
 logger = logging.getLogger(__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy as np
 from microexp.eval.gates import inside_outside_why
 from microexp.eval.records import pooled_frames
 from microexp.eval.report.build import build_report
-from microexp.eval.report.contents import GroupReport, Report, ReportError
+from microexp.eval.report.contents import GroupReport, Report, ReportError, slug
 from microexp.eval.report.markdown import relative, render_markdown
 from microexp.eval.report.paper_tables import (
     OURS_LABEL,
@@ -21,6 +22,7 @@ from microexp.eval.report.paper_tables import (
     TABLE1_TITLE,
     TABLE2_TITLE,
 )
+from microexp.eval.report.published import COMPOSITE, PUBLISHED, SPOTTING
 from microexp.eval.report.tables import table1_metric, table_rows
 
 
@@ -53,7 +55,7 @@ def write_figures(report: Report) -> None:
         title = f"{g.method.row} ({g.name}), {len(g.runs)} fold{'s' if len(g.runs) != 1 else ''}"
         g.plots = write_plots(
             g.records,
-            report.out / g.slug,
+            report.out / slug(g.name),
             g.classes,
             g.spot,
             3,
@@ -144,6 +146,7 @@ def to_json(report: Report) -> dict[str, Any]:
             },
             "plots": {k: relative(p, out) for k, p in report.plots.items()},
             "missing_plots": report.missing,
+            "megc": _megc_json(report),
             "stage_runs": [
                 {
                     "path": s.path,
@@ -158,11 +161,61 @@ def to_json(report: Report) -> dict[str, Any]:
     )
 
 
+def write_megc_files(report: Report) -> None:
+    """The pooled rows the MEGC tables come from, as the scorer reads them: per method
+    ``megc_truth.csv``/``megc_spots.csv`` (spotting) and ``megc_recognition.csv`` (composite)."""
+    from microexp.eval.megc.formats import write_predictions, write_truth
+    from microexp.eval.report.composite import RECOGNITION_FILE, write_rows
+
+    for m in report.megc.values():
+        if m.truth:
+            folder = report.out / slug(m.name)
+            folder.mkdir(parents=True, exist_ok=True)
+            m.files = {"truth": folder / "megc_truth.csv", "spots": folder / "megc_spots.csv"}
+            write_truth(m.files["truth"], m.truth)
+            write_predictions(m.files["spots"], m.predictions)
+    for t in report.composite.values():
+        t.files = {"recognition": write_rows(t, report.out / slug(t.name) / RECOGNITION_FILE)}
+
+
+def _megc_json(report: Report) -> dict[str, Any]:
+    out = report.out
+    return {
+        "spotting": {
+            m.name: {
+                "method": m.method.row,
+                "folds": m.folds,
+                "source": m.source,
+                "scores": m.scores,
+                "warnings": m.warnings,
+                "files": {k: relative(p, out) for k, p in m.files.items()},
+            }
+            for m in report.megc.values()
+        },
+        "composite": {
+            t.name: {
+                "method": t.method.row,
+                "scores": t.scores,
+                "references": t.references,
+                "left_out": t.left_out,
+                "files": {k: relative(p, out) for k, p in t.files.items()},
+            }
+            for t in report.composite.values()
+        },
+        "published": {
+            "label": PUBLISHED,
+            "spotting": {d: [asdict(r) for r in rows] for d, rows in SPOTTING.items()},
+            "composite": [asdict(r) for r in COMPOSITE],
+        },
+    }
+
+
 def write_report(report: Report) -> dict[str, Path]:
     """Write the figures, ``report.md`` and ``report.json`` into ``report.out``."""
     try:
         report.out.mkdir(parents=True, exist_ok=True)
         write_figures(report)
+        write_megc_files(report)
         md = report.out / "report.md"
         md.write_text(render_markdown(report))
         js = report.out / "report.json"
