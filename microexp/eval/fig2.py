@@ -43,6 +43,16 @@ def _edges(frames: np.ndarray) -> np.ndarray:
     return np.concatenate([[frames[0] - step / 2], mids, [frames[-1] + step / 2]])
 
 
+def _xlim(edges: np.ndarray, marks: dict[str, int | None]) -> tuple[float, float]:
+    """The predicted frames, widened to the truth's onset, apex and offset (a clip's first frame
+    may have no prediction: the truth is never cut off)."""
+    half = (edges[-1] - edges[0]) / max(edges.size - 1, 1) / 2
+    truth = [float(f) for f in marks.values() if f is not None]
+    return min([edges[0], *(f - half for f in truth)]), max(
+        [edges[-1], *(f + half for f in truth)]
+    )
+
+
 def _spans(
     frames: np.ndarray, states: np.ndarray, intervals: Sequence[Interval] | None
 ) -> list[tuple[float, float]]:
@@ -175,7 +185,7 @@ def plot_intensity_states(
         if interval is not None:
             handles.append(Patch(facecolor=TRUTH_COLOR, label="truth interval"))
         handles.append(Patch(facecolor=PRED_COLOR, label="spotted interval (predicted)"))
-        top.set_xlim(edges[0], edges[-1])
+        top.set_xlim(*_xlim(edges, marks))
         top.set_ylim(-0.03, 1.05)
         top.set_ylabel("Intensity")
         top.set_title(title)
