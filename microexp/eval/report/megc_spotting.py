@@ -154,18 +154,33 @@ def pool_method(name: str, runs: Sequence[LongRun]) -> MegcMethod:
             f"the TP/FP/FN of metrics.json for {', '.join(from_metrics)} (no {SPOTS_FILE})"
         )
     stage = str(runs[0].metrics.get("stage"))
+    pooled = scores.to_json()
+    warnings += _undefined(pooled)
     for w in warnings:
         logger.warning("%s (MEGC): %s", name, w)
     return MegcMethod(
         name=name,
         method=method_for(stage),
         folds=folds,
-        scores=scores.to_json(),
+        scores=pooled,
         source="; ".join(source) or "nothing to pool",
         truth=truth,
         predictions=predictions,
         warnings=warnings,
     )
+
+
+def _undefined(scores: dict[str, dict[str, Any]]) -> list[str]:
+    """An F1 that is null on the pooled folds (no truth and no spot of that type), and a dataset
+    where nothing at all was spotted (every F1 is 0: what a silent predictor gets)."""
+    out = []
+    for dataset, entry in scores.items():
+        for kind in (*KINDS, "overall"):
+            if entry[kind]["f1"] is None:
+                out.append(f"{dataset} {kind} F1 undefined: {entry[kind].get('f1_reason')}")
+        if entry["overall"]["n_pred"] == 0 and entry["overall"]["n_truth"]:
+            out.append(f"{dataset}: nothing spotted in any video (F1 0, a silent predictor's)")
+    return out
 
 
 def _dedupe(runs: Sequence[LongRun]) -> tuple[list[LongRun], list[str]]:

@@ -133,3 +133,22 @@ def test_no_composite_table_without_a_dataset_column(tmp_path: Path) -> None:
     sweep = fake_sweep(tmp_path / "sweep")
     report = build_report([sweep], tmp_path / "out")
     assert report.composite == {} and report.megc == {}
+
+
+def test_spotting_undefined_or_silent_is_a_warning(tmp_path: Path) -> None:
+    run = long_run(tmp_path / "lv" / "1", 1)
+    (run / "spots.csv").write_text("dataset,video,start,end,score,type\n")  # nothing spotted
+    (run / "truth.csv").write_text(
+        "dataset,video,type,onset,apex,offset\nCASME_sq,16_0401,micro,5,8,12\n"
+    )
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = {k: v for k, v in metrics.items() if not k.startswith("test/megc/")}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    warnings = build_report([tmp_path / "lv"], tmp_path / "out").warnings
+    assert warnings == [
+        "joint (MEGC spotting): CASME_sq macro F1 undefined: no truth intervals and no "
+        "predictions",
+        "joint (MEGC spotting): CASME_sq: nothing spotted in any video (F1 0, a silent "
+        "predictor's)",
+    ]
+    assert main([str(tmp_path / "lv"), "--strict"]) == 3
