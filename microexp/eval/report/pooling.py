@@ -45,11 +45,13 @@ TOLERANCE: dict[str, float] = {
 
 
 def _fold_stats(values: Sequence[float]) -> dict[str, float | int]:
-    """Mean and (population, ddof=0) standard deviation of the finite values, and their count."""
+    """Mean and (population, ddof=0) standard deviation of the finite values, and their count;
+    no standard deviation (NaN, null in JSON) for a single value."""
     finite = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=np.float64)
     if finite.size == 0:
         return {"mean": math.nan, "std": math.nan, "n": 0}
-    return {"mean": float(finite.mean()), "std": float(finite.std()), "n": int(finite.size)}
+    std = float(finite.std()) if finite.size > 1 else math.nan  # one fold: no spread
+    return {"mean": float(finite.mean()), "std": std, "n": int(finite.size)}
 
 
 def selection_text(runs: Sequence[Run]) -> str:

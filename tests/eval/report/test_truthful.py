@@ -34,7 +34,8 @@ def test_holdout_report_follows_its_split(tmp_path: Path) -> None:
     assert "16 test clips of 8 test subjects (of 26 in the data), split holdout, 1 fold" in md
     assert "| sub01 | holdout | 2 |" in md  # its own split, not every test subject's name
     assert "fold None" not in md and "| None |" not in md and "| spatial | holdout |" in md
-    _strict_json(run / "report" / "report.json")
+    per_fold = _strict_json(run / "report" / "report.json")["groups"]["joint"]["per_fold"]
+    assert per_fold["accuracy"]["n"] == 1 and per_fold["accuracy"]["std"] is None
 
 
 def test_loso_report_keeps_its_title_and_spread(tmp_path: Path) -> None:
