@@ -3,7 +3,8 @@ and per release, with :func:`microexp.eval.megc.recognition.score_recognition` (
 ``python -m microexp.eval.megc recog`` prints for the same rows), beside a constant predictor and
 a uniform guess.
 
-A method gets the table when every fold's ``predictions.csv`` has a ``dataset`` column. Its rows
+A method gets the table when every fold's ``predictions.csv`` has a ``dataset`` column naming at
+least two releases (a single release is not a composite; an empty cell is unknown). Its rows
 are the clips with a true and a predicted class; the report writes them as
 ``<method>/megc_recognition.csv`` (``subject,true,pred,dataset``).
 """
@@ -75,6 +76,9 @@ def composite_table(g: GroupReport) -> CompositeTable | None:
     if got is None or not got[0]:
         return None
     rows, left_out = got
+    datasets = {r.dataset for r in rows}
+    if "" in datasets or len(datasets) < 2:  # unknown releases, or not a composite
+        return None
     scores = score_recognition(rows)
     k = len({r.true for r in rows})
     parts = {OVERALL: rows}

@@ -22,6 +22,7 @@ from microexp.eval.megc.formats import read_predictions, read_truth
 from microexp.eval.megc.records import KINDS, MegcInputError, Predictions, Truth
 from microexp.eval.megc.spotting import Counts, SpotScores, score_spotting
 from microexp.eval.report.paper_tables import Method, method_for
+from microexp.eval.report.published import spot_dataset
 from microexp.eval.report.runs import SPOTS_FILE, TRUTH_FILE, LongRun
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def _saved_counts(run: LongRun) -> tuple[str, dict[str, Counts]] | None:
         tp, fp, fn = values
         counts[kind] = Counts(tp, tp + fp, tp + fn)
     dataset = run.metrics.get("data/dataset") or run.metrics.get("dataset") or "unknown"
-    return str(dataset), counts
+    return spot_dataset(str(dataset)), counts
 
 
 def _check_saved(run: LongRun, scores: SpotScores) -> list[str]:

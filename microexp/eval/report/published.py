@@ -19,6 +19,14 @@ SPOT_DATASETS: dict[str, str] = {
     "SAMM": "SAMM long videos (SAMM-LV)",
 }
 
+_SPOT_ALIASES = {"casmesq": "CASME_sq", "samm": "SAMM", "sammlv": "SAMM"}
+
+
+def spot_dataset(name: str) -> str:
+    """The scorer's name of a long-video dataset (``casme_sq`` -> ``CASME_sq``, ``samm_lv`` ->
+    ``SAMM``); another name as it is."""
+    return _SPOT_ALIASES.get(re.sub(r"[^a-z0-9]", "", name.lower()), name)
+
 
 @dataclass(frozen=True)
 class SpotRow:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -197,9 +198,24 @@ def read_metrics(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RunError(f"{path}: not readable JSON ({exc})") from exc
+    if isinstance(data, dict) and "stage" not in data and (path.parent / SPOTS_FILE).is_file():
+        return _unnamed_long_run(path.parent, data)
     if not isinstance(data, dict) or "stage" not in data:
         raise RunError(f"{path}: not a run's metrics.json (no 'stage' key)")
     return data
+
+
+def _unnamed_long_run(folder: Path, metrics: dict[str, Any]) -> dict[str, Any]:
+    """A long-video fold whose ``metrics.json`` does not name its method (the long-video
+    baselines write ``<method>/fold_NN/``): the method from the parent folder, the fold from the
+    folder's number, LOSO."""
+    digits = re.fullmatch(r"\D*(\d+)", folder.name)
+    return {
+        "stage": folder.parent.name,
+        "fold": int(digits.group(1)) if digits else None,
+        "split": "loso",
+        **metrics,
+    }
 
 
 def load_run(metrics_path: Path) -> Run:

@@ -92,9 +92,9 @@ def _with_datasets(sweep: Path, names: list[str]) -> list[Path]:
         with path.open(newline="") as fh:
             rows = list(csv.DictReader(fh))
         with path.open("w", newline="") as fh:
-            writer = csv.DictWriter(fh, ["dataset", *rows[0]])
+            writer = csv.DictWriter(fh, ["dataset", *(k for k in rows[0] if k != "dataset")])
             writer.writeheader()
-            writer.writerows({"dataset": name, **row} for row in rows)
+            writer.writerows({**row, "dataset": name} for row in rows)
     return folders
 
 
@@ -129,10 +129,30 @@ def test_composite_equals_the_scorer_cli_per_release(tmp_path: Path) -> None:
     assert const["uar"] == pytest.approx(1 / len(got["overall"]["classes"]))
 
 
-def test_no_composite_table_without_a_dataset_column(tmp_path: Path) -> None:
+def test_no_composite_table_without_two_releases(tmp_path: Path) -> None:
     sweep = fake_sweep(tmp_path / "sweep")
     report = build_report([sweep], tmp_path / "out")
-    assert report.composite == {} and report.megc == {}
+    assert report.composite == {} and report.megc == {}  # no dataset column
+    _with_datasets(sweep, ["casme2"] * 3)  # one release: not a composite
+    assert build_report([sweep], tmp_path / "out").composite == {}
+    _with_datasets(sweep, ["casme2", "samm", "smic"])
+    assert list(build_report([sweep], tmp_path / "out").composite) == ["joint"]
+
+
+def test_long_video_baseline_folders_without_a_stage(tmp_path: Path) -> None:
+    """The long-video baselines write ``<method>/fold_NN/`` and name neither method nor fold in
+    metrics.json: the folders do."""
+    for fold in (0, 1):
+        run = long_run(tmp_path / "out" / "hoof" / f"fold_{fold:02d}", fold)
+        metrics = json.loads((run / "metrics.json").read_text())
+        for key in ("stage", "fold", "split", "test_subjects", "selected"):
+            del metrics[key]
+        (run / "metrics.json").write_text(json.dumps(metrics))
+    report = build_report([tmp_path / "out"], tmp_path / "report")
+    hoof = report.megc["hoof"]
+    assert hoof.method.row == "HOOF" and hoof.folds == ["fold 0", "fold 1"]
+    assert hoof.scores["CASME_sq"]["overall"]["f1"] == POOLED["overall"][3]
+    assert report.warnings == [] and report.skipped == []
 
 
 def test_spotting_undefined_or_silent_is_a_warning(tmp_path: Path) -> None:
