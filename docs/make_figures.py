@@ -186,6 +186,7 @@ def main(out_dir: Path) -> list[Path]:
             apex=clip.apex,
             offset=clip.offset,
             threshold=spot_kw["threshold"],
+            intervals=intervals,
             title=f"{clip.subject}: predicted intensity and states (synthetic)",
         )
     )

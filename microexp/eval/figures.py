@@ -115,6 +115,7 @@ def write_plots(
                 apex=r.apex,
                 offset=r.offset,
                 threshold=threshold,
+                intervals=r.intervals,
                 title=f"{prefix}{r.subject}/{r.episode} ({name}: true {true}, "
                 f"predicted {predicted})",
             )

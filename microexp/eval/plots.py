@@ -1,80 +1,29 @@
-"""Report figures as PNG files, one consistent style.
+"""Report figures as PNG files, one consistent style (:mod:`microexp.eval.plot_style`).
 
 Every function takes plain numpy inputs and an output path, writes the PNG (creating the folder),
-and returns the path. Figures are built with ``matplotlib.figure.Figure`` and the Agg canvas, not
-pyplot: no global backend is switched and no figure is left open.
+and returns the path. The paper's Fig. 2 lives in :mod:`microexp.eval.fig2`.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib as mpl
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
+from microexp.eval.fig2 import plot_intensity_states
+from microexp.eval.plot_style import CURVE_COLORS
+from microexp.eval.plot_style import figure as _figure
 from microexp.eval.scores import RocCurve
-from microexp.states import STATES
 
-logger = logging.getLogger(__name__)
-
-DPI = 120
-
-#: Background colour of each state of ``microexp.states.STATES`` (same order).
-STATE_COLORS: tuple[str, ...] = (
-    "#eeeeee",  # neutral
-    "#c6dbef",  # onset
-    "#6baed6",  # onset-apex
-    "#fd8d3c",  # apex
-    "#74c476",  # apex-offset
-    "#c7e9c0",  # offset
-)
-
-#: Line colours for several curves on one axes (network first, then baselines).
-CURVE_COLORS: tuple[str, ...] = ("#1f4e9c", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#666666")
-
-_STYLE = {
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#dddddd",
-    "grid.linewidth": 0.6,
-    "legend.fontsize": 9,
-    "legend.frameon": False,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "savefig.dpi": DPI,
-    "savefig.bbox": "tight",
-    "savefig.pad_inches": 0.1,
-    "image.interpolation": "nearest",
-}
-
-
-@contextmanager
-def _figure(
-    path: str | Path, figsize: tuple[float, float], layout: str | None = None
-) -> Iterator[Figure]:
-    """Yield a styled figure; save it as PNG at ``path`` on exit."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with mpl.rc_context(_STYLE):
-        fig = Figure(figsize=figsize, dpi=DPI, layout=layout)
-        FigureCanvasAgg(fig)
-        yield fig
-        fig.savefig(path, format="png")
-    fig.clear()
-    logger.debug("wrote %s", path)
-
+__all__ = [
+    "plot_confusion",
+    "plot_flow_pairs",
+    "plot_intensity_states",
+    "plot_roc",
+    "plot_subject_accuracy",
+]
 
 # --------------------------------------------------------------------------- ROC
 
@@ -152,94 +101,6 @@ def plot_confusion(
             ax.spines[side].set_visible(True)
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         bar.set_label("fraction of the true class")
-    return Path(path)
-
-
-# --------------------------------------------------------------------------- paper Fig. 2
-
-
-def _state_runs(states: np.ndarray) -> list[tuple[int, int, int]]:
-    """``(first index, last index, state)`` of each run of equal states."""
-    change = np.flatnonzero(np.diff(states) != 0) + 1
-    starts = np.concatenate([[0], change])
-    ends = np.concatenate([change, [states.size]]) - 1
-    return [(int(s), int(e), int(states[s])) for s, e in zip(starts, ends)]
-
-
-def plot_intensity_states(
-    frame_numbers: np.ndarray,
-    predicted: np.ndarray,
-    states: np.ndarray,
-    path: str | Path,
-    *,
-    ground_truth: np.ndarray | None = None,
-    onset: int | None = None,
-    apex: int | None = None,
-    offset: int | None = None,
-    threshold: float | None = None,
-    title: str = "Predicted intensity and expression states",
-) -> Path:
-    """The paper's Fig. 2: per-frame predicted intensity over the ground-truth curve.
-
-    Each frame's background band is coloured by its state (``states``: ``(T,)`` ids of
-    ``microexp.states.STATES``, e.g. from :func:`microexp.eval.spotting.intensity_states`); the
-    legend lists all six states. ``onset``/``apex``/``offset`` (absolute frame numbers) are marked
-    by vertical lines, ``threshold`` by a dotted horizontal line.
-    """
-    frames = np.asarray(frame_numbers, dtype=np.float64).reshape(-1)
-    y = np.asarray(predicted, dtype=np.float64).reshape(-1)
-    st = np.asarray(states, dtype=np.int64).reshape(-1)
-    if not (frames.shape == y.shape == st.shape) or frames.size == 0:
-        raise ValueError("frame_numbers, predicted and states must be non-empty and of one length")
-    # Half-way edges between frames, so each band covers exactly its frame.
-    mids = (frames[1:] + frames[:-1]) / 2 if frames.size > 1 else np.zeros(0)
-    step = float(np.median(np.diff(frames))) if frames.size > 1 else 1.0
-    edges = np.concatenate([[frames[0] - step / 2], mids, [frames[-1] + step / 2]])
-
-    with _figure(path, (8.0, 4.0)) as fig:
-        ax = fig.add_subplot()
-        ax.grid(False)
-        for first, last, state in _state_runs(st):
-            ax.axvspan(edges[first], edges[last + 1], color=STATE_COLORS[state], lw=0, zorder=0)
-        if ground_truth is not None:
-            gt = np.asarray(ground_truth, dtype=np.float64).reshape(-1)
-            ax.plot(frames, gt, color="#555555", lw=1.8, ls="--", label="ground truth", zorder=3)
-        ax.plot(
-            frames, y, color="#08306b", lw=1.8, marker="o", ms=2.5, label="predicted", zorder=4
-        )
-        if threshold is not None:
-            ax.axhline(threshold, color="#08306b", lw=1, ls=":", label="threshold", zorder=2)
-        for name, frame, color, drop in (
-            ("onset", onset, "#2b8cbe", 3),
-            ("apex", apex, "#d7301f", 15),  # one line lower: never collides with its neighbours
-            ("offset", offset, "#238b45", 3),
-        ):
-            if frame is None:
-                continue
-            ax.axvline(frame, color=color, lw=1.3, ls="-.", zorder=5)
-            ax.annotate(
-                f"{name} {frame}",
-                xy=(frame, 1.0),
-                xycoords=ax.get_xaxis_transform(),
-                xytext=(3, -drop),
-                textcoords="offset points",
-                color=color,
-                fontsize=8,
-                ha="left",
-                va="top",
-                zorder=6,
-                bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1},
-            )
-        ax.set_xlim(edges[0], edges[-1])
-        ax.set_ylim(-0.02, 1.22)
-        ax.set_yticks(np.linspace(0.0, 1.0, 6))
-        ax.set_xlabel("Frame number")
-        ax.set_ylabel("Intensity")
-        ax.set_title(title)
-        curves = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="curves")
-        ax.add_artist(curves)
-        patches = [Patch(facecolor=c, edgecolor="#999999", lw=0.5) for c in STATE_COLORS]
-        ax.legend(patches, STATES, loc="lower left", bbox_to_anchor=(1.01, 0.0), title="state")
     return Path(path)
 
 

@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 
 from microexp.eval import plots
+from microexp.eval.fig2 import PRED_COLOR
+from microexp.eval.plot_style import STATE_COLORS
 from microexp.eval.scores import roc_points
 from microexp.eval.spotting import intensity_states, spot_intervals
+from microexp.states import APEX, ONSET
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 REPO = Path(__file__).resolve().parents[2]
@@ -69,6 +72,37 @@ def test_intensity_states_plot(tmp_path: Path) -> None:
     assert_png(out)
     # Minimal call: no ground truth, no markers, one frame.
     assert_png(plots.plot_intensity_states([7], [0.5], [0], tmp_path / "one.png"), min_bytes=2_000)
+
+
+def _pixels(image: np.ndarray, color: str) -> int:
+    """How many pixels of ``image`` have exactly ``color`` (``#rrggbb``)."""
+    rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+    return int(np.all(np.abs(image[..., :3] - rgb) < 1 / 255, axis=-1).sum())
+
+
+def test_fig2_draws_the_spotted_interval_and_only_the_states_that_occur(tmp_path: Path) -> None:
+    frames = np.arange(46, 101)
+    gt = np.interp(frames, [60, 62, 85], [0, 1, 0], left=0, right=0)
+    pred = np.clip(gt + np.random.default_rng(1).normal(0, 0.08, frames.size), 0, 1)
+    intervals = spot_intervals(pred, frames, threshold=0.2)
+    states = intensity_states(pred, intervals, frames)
+    assert ONSET not in states  # a state that never occurs ...
+    kwargs = {"ground_truth": gt, "onset": 60, "apex": 62, "offset": 85, "threshold": 0.2}
+    drawn = assert_png(
+        plots.plot_intensity_states(
+            frames, pred, states, tmp_path / "a.png", intervals=intervals, **kwargs
+        )
+    )
+    assert _pixels(drawn, STATE_COLORS[ONSET]) == 0  # ... has no colour, not even in a legend
+    assert _pixels(drawn, STATE_COLORS[APEX]) > 100
+    # the spotted interval is a bar of its own colour: gone when nothing is spotted
+    none = assert_png(
+        plots.plot_intensity_states(
+            frames, pred, states, tmp_path / "b.png", intervals=[], **kwargs
+        )
+    )
+    bar = _pixels(drawn, PRED_COLOR) - _pixels(none, PRED_COLOR)
+    assert bar > 20 * (intervals[0].end - intervals[0].start)
 
 
 def test_subject_accuracy_plot(tmp_path: Path) -> None:

@@ -13,6 +13,10 @@ from microexp.eval.report.markdown import pct, score_text
 from microexp.eval.report.write import make_report
 
 
+def _rate(value: float | None) -> str:
+    return f"{value:.4f}" if value is not None else "n/a"
+
+
 def summary_lines(report: Report) -> list[str]:
     """The CLI's stdout: one line per method, the files, the warning count."""
     lines = []
@@ -37,6 +41,15 @@ def summary_lines(report: Report) -> list[str]:
             f"flow {score_text('apex_mae', p['ref_flow/apex_mae'])}"
         )
         lines.append(f"{g.method.row} ({g.name}): " + ", ".join(parts))
+    for m in report.megc.values():
+        for dataset, scores in m.scores.items():
+            f1 = ", ".join(
+                f"{t} F1 {_rate(scores[t]['f1'])}" for t in ("micro", "macro", "overall")
+            )
+            lines.append(f"{m.method.row} ({m.name}), MEGC spotting on {dataset}: {f1}")
+    for t in report.composite.values():
+        parts = [f"{d} UF1 {_rate(s['uf1'])} UAR {_rate(s['uar'])}" for d, s in t.scores.items()]
+        lines.append(f"{t.method.row} ({t.name}), composite: " + "; ".join(parts))
     lines.append(f"report: {report.out / 'report.md'} (+ report.json, PNGs)")
     if report.warnings:
         lines.append(f"{len(report.warnings)} warning(s): see the Warnings section")

@@ -12,7 +12,8 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from microexp.eval.report.contents import Report, ReportError
+from microexp.eval.report.checks import metric_warnings
+from microexp.eval.report.contents import GroupReport, Report, ReportError
 from microexp.eval.report.runs import Discovery, discover, group_runs
 from microexp.eval.report.tuning import tuning_warnings
 
@@ -44,13 +45,28 @@ def _nothing_found(found: Discovery, roots: Sequence[Path]) -> ReportError:
     )
 
 
+def _dataset_warnings(groups: dict[str, GroupReport]) -> list[str]:
+    """A method whose folds disagree on having a ``dataset`` column gets no per-release table."""
+    out = []
+    for g in groups.values():
+        without = [r.fold_name for r in g.runs if r.datasets is None]
+        if without and len(without) < len(g.runs):
+            out.append(
+                f"{g.name}: predictions.csv of {', '.join(without)} has no dataset column (the "
+                "other folds' has): no per-release composite table"
+            )
+    return out
+
+
 def build_report(roots: Sequence[Path], out: Path) -> Report:
     """Find, check and pool every run under ``roots`` (nothing is written yet)."""
     roots = [Path(r) for r in roots]
     _check_roots(roots)
     found: Discovery = discover(roots, exclude=[out])
-    if not found.runs:
+    if not found.runs and not found.long_runs:
         raise _nothing_found(found, roots)
+    from microexp.eval.report.composite import composite_tables
+    from microexp.eval.report.megc_spotting import pool_long_runs
     from microexp.eval.report.pooling import analyse_group
 
     resolved = [r.resolve() for r in roots]
@@ -63,6 +79,9 @@ def build_report(roots: Sequence[Path], out: Path) -> Report:
     for g in groups.values():
         warnings += [f"{g.name}: {w}" for w in g.warnings]
     warnings += tuning_warnings(groups, resolved)
+    megc = pool_long_runs(found.long_runs)
+    warnings += [f"{m.name} (MEGC spotting): {w}" for m in megc.values() for w in m.warnings]
+    warnings += _dataset_warnings(groups)
     prints = {
         name: {r.metrics.get("data/fingerprint") for r in g.runs} - {None}
         for name, g in groups.items()
@@ -78,7 +97,7 @@ def build_report(roots: Sequence[Path], out: Path) -> Report:
             "%d backbone stage run(s) (spatial/temporal) listed apart, not pooled",
             len(found.stage_runs),
         )
-    return Report(
+    report = Report(
         roots=roots,
         out=out,
         groups=groups,
@@ -86,4 +105,10 @@ def build_report(roots: Sequence[Path], out: Path) -> Report:
         skipped=found.skipped,
         warnings=warnings,
         created=dt.datetime.now().isoformat(timespec="seconds"),
+        megc=megc,
+        composite=composite_tables(groups),
     )
+    for w in metric_warnings(report):
+        logger.warning("%s", w)
+        report.warnings.append(w)
+    return report

@@ -15,6 +15,8 @@ from microexp.eval.report.paper_tables import Method
 from microexp.eval.report.runs import Run, Skipped, StageRun
 
 if TYPE_CHECKING:
+    from microexp.eval.report.composite import CompositeTable
+    from microexp.eval.report.megc_spotting import MegcMethod
     from microexp.eval.scores import RocCurve
 
 #: Scores with a per-fold mean ± std, in report order, with their display names.
@@ -77,15 +79,11 @@ class GroupReport:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     plots: dict[str, Path] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)  # figure not drawn -> why
 
     @property
     def records(self) -> list[ClipRecord]:
         return [r for run in self.runs for r in run.records]
-
-    @property
-    def slug(self) -> str:
-        """The group's folder name under the report folder."""
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", self.name).strip("-") or "runs"
 
 
 @dataclass
@@ -100,6 +98,14 @@ class Report:
     warnings: list[str]
     created: str
     plots: dict[str, Path] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)  # figure not drawn -> why
+    megc: dict[str, MegcMethod] = field(default_factory=dict)  # long-video spotting
+    composite: dict[str, CompositeTable] = field(default_factory=dict)  # per-release recognition
+
+
+def slug(name: str) -> str:
+    """A method's folder name under the report folder."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "runs"
 
 
 def why_key(key: str) -> str:

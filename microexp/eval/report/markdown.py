@@ -16,6 +16,7 @@ from microexp.eval.report.contents import (
     is_number,
     why_key,
 )
+from microexp.eval.report.megc_markdown import composite_section, spotting_sections
 from microexp.eval.report.paper_tables import (
     OURS_LABEL,
     PUBLISHED_LABEL,
@@ -41,8 +42,11 @@ def score_text(key: str, value: Any) -> str:
 
 
 def _mean_std(stats: dict[str, Any] | None, key: str = "") -> str:
+    """Per-fold mean ± std; no spread for one fold (a ± 0 would claim a steadiness never seen)."""
     if not stats or not stats.get("n"):
         return "n/a"
+    if stats["n"] == 1:
+        return "— (one fold: no spread)"
     if key.split("/")[-1] in FRAME_SCORES:
         return f"{stats['mean']:.2f} ± {stats['std']:.2f} frames ({stats['n']} folds)"
     return f"{100 * stats['mean']:.2f} ± {100 * stats['std']:.2f}% ({stats['n']} folds)"
@@ -62,34 +66,55 @@ def relative(path: Path, out: Path) -> str:
         return str(path)
 
 
+def _data_text(g: GroupReport) -> str:
+    """``12 test clips of 3 test subjects (of 26 in the data), split loso, 3 folds, ...``."""
+    prints = sorted({str(r.metrics.get("data/fingerprint")) for r in g.runs})
+    tested = len({r.subject for r in g.records})
+    totals = sorted({r.metrics.get("data/subjects") for r in g.runs} - {None})
+    of = f" (of {'/'.join(map(str, totals))} in the data)" if totals else ""
+    folds = f"{len(g.runs)} fold{'s' if len(g.runs) != 1 else ''}"
+    return (
+        f"{g.name}: {g.pooled['clips']} test clips of {tested} test subject"
+        f"{'s' if tested != 1 else ''}{of}, split {g.split}, {folds}, data fingerprint "
+        f"{', '.join(prints)}"
+    )
+
+
 def _published_note(report: Report) -> str:
-    datas = []
-    for g in report.groups.values():
-        prints = sorted({str(r.metrics.get("data/fingerprint")) for r in g.runs})
-        subjects = sorted({r.metrics.get("data/subjects") for r in g.runs} - {None})
-        datas.append(
-            f"{g.name}: {g.pooled['clips']} test clips of {'/'.join(map(str, subjects)) or '?'} "
-            f"subjects, split {g.split}, {len(g.runs)} fold(s), data fingerprint "
-            f"{', '.join(prints)}"
-        )
+    datas = [_data_text(g) for g in report.groups.values()]
     return (
         f"*{PUBLISHED_LABEL}*: the paper's numbers as printed (CASME II, its own protocol); they "
         f"are not ours. *{OURS_LABEL}*: recomputed here from the runs' predictions, pooled over "
-        "all folds (per-fold mean ± std beside), on "
-        + "; ".join(datas)
+        "all test clips (per-fold mean ± std beside, where there are several folds), on "
+        + ("; ".join(datas) or "no run")
         + ". Different data or protocol: compare with care."
     )
 
 
+def report_title(report: Report) -> str:
+    """The title follows the split(s) pooled: ``LOSO report``, ``Holdout report`` ..."""
+    splits = sorted({g.split for g in report.groups.values()})
+    names = {"loso": "LOSO", "holdout": "Holdout", "holdout_clips": "Clip-level holdout"}
+    if len(splits) == 1:
+        return f"{names.get(splits[0], f'Split {splits[0]!r}')} report"
+    return f"Report (splits: {', '.join(splits)})" if splits else "Report"
+
+
 def _header(report: Report) -> list[str]:
+    folds = max((len(g.runs) for g in report.groups.values()), default=0)
+    spread = (
+        "*per-fold*: mean ± standard deviation (ddof 0) over the folds."
+        if folds > 1
+        else "one fold per method: no per-fold spread."
+    )
     lines = [
-        "# LOSO report",
+        f"# {report_title(report)}",
         "",
         f"Runs: {', '.join(f'`{r}`' for r in report.roots)} — created {report.created} by "
         "`python -m microexp.eval.report`.",
         "Every score is recomputed from the runs' `predictions.csv` and `frames.csv`. *Pooled*: "
         "over all clips (recognition) or all frames (AUC) of all folds, interval F1 with TP/FP/FN "
-        "summed over all clips; *per-fold*: mean ± standard deviation (ddof 0) over the folds.",
+        f"summed over all clips; {spread}",
         "",
         "## Warnings",
         "",
@@ -139,7 +164,8 @@ def _paper_tables(report: Report) -> list[str]:
 def _group_intro(g: GroupReport) -> list[str]:
     lines = ["", f"## {g.method.row}: `{g.name}`", "", f"{g.method.description}.", ""]
     lines += [
-        f"- Split `{g.split}`, {len(g.runs)} fold(s), {g.pooled['clips']} test clips"
+        f"- Split `{g.split}`, {len(g.runs)} fold(s), {g.pooled['clips']} test clips of "
+        f"{len({r.subject for r in g.records})} test subject(s)"
         + (f", {g.pooled['frames']} frames" if g.spotting else "")
         + f"; classes: {', '.join(g.classes)}.",
         f"- Numbers come from: {g.selection}.",
@@ -195,7 +221,7 @@ def _fold_table(g: GroupReport) -> list[str]:
     cols = [k for k in FOLD_SCORES if k in g.per_fold]
     rows = [
         [
-            f["fold"] if f["fold"] is not None else "—",
+            f["fold"] if f["fold"] is not None else g.split,
             ", ".join(f["test_subjects"]),
             f["scores"]["clips"],
             *[score_text(k, f["scores"][k]) for k in cols],
@@ -245,10 +271,11 @@ def _group_section(g: GroupReport, out: Path) -> list[str]:
             ["true \\ predicted", *g.classes],
             [[c, *map(int, g.confusion[i])] for i, c in enumerate(g.classes)],
         )
-    if g.plots:
+    if g.plots or g.missing:
         lines += ["", "### Figures", ""]
         for name, path in g.plots.items():
             lines += [f"![{name}]({relative(path, out)})", ""]
+        lines += [f"- `{name}.png` not drawn: {why}." for name, why in g.missing.items()]
     return lines
 
 
@@ -271,10 +298,10 @@ def _apart(report: Report) -> list[str]:
                 for k, v in s.metrics.items()
                 if k.startswith("test/") and is_number(v)
             )
-            rows.append(
-                [f"`{s.path}`", s.metrics.get("stage"), s.metrics.get("fold"), tests or "—"]
-            )
-        lines += _md_table(["run", "stage", "fold", "test metrics"], rows)
+            fold = s.metrics.get("fold")
+            where = f"fold {fold}" if fold is not None else str(s.metrics.get("split") or "—")
+            rows.append([f"`{s.path}`", s.metrics.get("stage"), where, tests or "—"])
+        lines += _md_table(["run", "stage", "fold / split", "test metrics"], rows)
     if report.skipped:
         lines += ["", "## Skipped files", ""]
         lines += [f"- `{s.path}`: {s.reason}" for s in report.skipped]
@@ -284,10 +311,12 @@ def _apart(report: Report) -> list[str]:
 def render_markdown(report: Report) -> str:
     """``report.md``."""
     lines = _header(report) + _paper_tables(report)
+    lines += spotting_sections(report.megc) + composite_section(report.composite)
     for g in report.groups.values():
         lines += _group_section(g, report.out)
-    if report.plots:
+    if report.plots or report.missing:
         lines += ["", "## All methods", ""]
         for name, path in report.plots.items():
             lines += [f"![{name}]({relative(path, report.out)})", ""]
+        lines += [f"- `{name}.png` not drawn: {why}." for name, why in report.missing.items()]
     return "\n".join(lines + _apart(report)) + "\n"

@@ -23,14 +23,9 @@ from microexp.eval.report.contents import (
     GroupReport,
     is_number,
 )
+from microexp.eval.report.folds import config_warnings, coverage_warnings, dedupe_folds
 from microexp.eval.report.paper_tables import method_for
-from microexp.eval.report.runs import (
-    Run,
-    config_warnings,
-    coverage_warnings,
-    dedupe_folds,
-    label,
-)
+from microexp.eval.report.runs import Run, label
 from microexp.eval.scores import confusion_matrix, roc_points
 
 logger = logging.getLogger(__name__)
@@ -50,11 +45,13 @@ TOLERANCE: dict[str, float] = {
 
 
 def _fold_stats(values: Sequence[float]) -> dict[str, float | int]:
-    """Mean and (population, ddof=0) standard deviation of the finite values, and their count."""
+    """Mean and (population, ddof=0) standard deviation of the finite values, and their count;
+    no standard deviation (NaN, null in JSON) for a single value."""
     finite = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=np.float64)
     if finite.size == 0:
         return {"mean": math.nan, "std": math.nan, "n": 0}
-    return {"mean": float(finite.mean()), "std": float(finite.std()), "n": int(finite.size)}
+    std = float(finite.std()) if finite.size > 1 else math.nan  # one fold: no spread
+    return {"mean": float(finite.mean()), "std": std, "n": int(finite.size)}
 
 
 def selection_text(runs: Sequence[Run]) -> str:
@@ -203,7 +200,7 @@ def _subject_rows(
             {
                 "subject": subject,
                 "folds": [
-                    run.fold_key for run in runs if any(r.subject == subject for r in run.records)
+                    run.fold_name for run in runs if any(r.subject == subject for r in run.records)
                 ],
                 "clips": len(mine),
                 "accuracy": s["accuracy"],

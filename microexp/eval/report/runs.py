@@ -1,12 +1,13 @@
-"""Finding the runs of a sweep on disk, and checking that their folds belong together.
+"""Finding the runs of a sweep on disk (:mod:`microexp.eval.report.folds` checks their folds).
 
 A run folder holds ``metrics.json`` beside ``predictions.csv`` and ``frames.csv`` (and, for runs
 launched by Hydra, ``.hydra/config.yaml``). A sweep folder holds run folders (``0/``, ``1/`` ...),
 and a joint run may hold backbone stage runs (``spatial/``, ``temporal/``) that have no
-predictions: those are listed apart and never pooled with the joint numbers.
+predictions: those are listed apart and never pooled with the joint numbers. A long-video
+spotting run holds ``spots.csv`` and ``truth.csv`` (the MEGC scorer's files) and
+``test/megc/*`` scores instead of clip predictions: it is collected for the MEGC tables.
 
-Nothing here raises on a bad file: each one is skipped with its reason (:class:`Skipped`), and
-every problem with the folds (missing, duplicated, differently configured) is a warning string.
+Nothing here raises on a bad file: each one is skipped with its reason (:class:`Skipped`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import math
-from collections import Counter, defaultdict
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,41 +31,12 @@ logger = logging.getLogger(__name__)
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions.csv"
 FRAMES_FILE = "frames.csv"
+SPOTS_FILE = "spots.csv"
+TRUTH_FILE = "truth.csv"
 CONFIG_FILE = Path(".hydra") / "config.yaml"
 
 #: Stages that train a backbone of the joint network: no clip predictions, never pooled.
 BACKBONE_STAGES: frozenset[str] = frozenset({"spatial", "temporal"})
-
-#: Config keys (dotted prefixes) that may differ between the folds of one sweep: the fold
-#: itself, where things are written, how the data is found and shown, logging and resuming.
-IGNORED_CONFIG_KEYS: tuple[str, ...] = (
-    "hydra",
-    "paths",
-    "split.fold",
-    "data.root",
-    "data.cache_dir",
-    "data.num_workers",
-    "data.pin_memory",
-    "data.progress",
-    "data.synthetic",
-    "logger",
-    "callbacks.progress_bar",
-    "callbacks.model_summary",
-    "trainer.enable_progress_bar",
-    "trainer.enable_model_summary",
-    "ckpt_path",
-)
-
-#: ``metrics.json`` fields that must agree between the folds of one sweep.
-COMPARED_METRICS: tuple[str, ...] = (
-    "data/fingerprint",
-    "data/clips",
-    "data/subjects",
-    "data/frame_stride",
-    "width",
-    "epochs",
-    "selected",
-)
 
 
 class RunError(ValueError):
@@ -81,6 +53,7 @@ class Run:
     records: list[ClipRecord]
     config: dict[str, Any] | None = None  # flattened .hydra/config.yaml
     mtime: float = 0.0
+    datasets: list[str] | None = None  # predictions.csv's dataset column, one per record
 
     @property
     def stage(self) -> str:
@@ -103,6 +76,11 @@ class Run:
         return sorted({r.subject for r in self.records})
 
     @property
+    def fold_name(self) -> str:
+        """The fold as tables show it: ``fold 3``, or the split of a run without folds."""
+        return f"fold {self.fold}" if self.fold is not None else self.split
+
+    @property
     def fold_key(self) -> str:
         """What identifies the fold: its number, else its test subjects."""
         return f"fold {self.fold}" if self.fold is not None else ",".join(self.test_subjects)
@@ -111,6 +89,14 @@ class Run:
 @dataclass
 class StageRun:
     """A backbone stage run (``spatial``/``temporal``): reported apart, never pooled."""
+
+    path: Path
+    metrics: dict[str, Any]
+
+
+@dataclass
+class LongRun:
+    """A long-video spotting run: ``spots.csv``/``truth.csv`` and ``test/megc/*`` scores."""
 
     path: Path
     metrics: dict[str, Any]
@@ -130,6 +116,7 @@ class Discovery:
 
     runs: list[Run] = field(default_factory=list)
     stage_runs: list[StageRun] = field(default_factory=list)
+    long_runs: list[LongRun] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -155,6 +142,20 @@ def find_metrics(roots: Sequence[Path], exclude: Sequence[Path] = ()) -> list[Pa
 def _natural_key(path: Path) -> list[Any]:
     """Sort ``2/`` before ``10/``."""
     return [int(p) if p.isdigit() else p for p in path.parts]
+
+
+def read_datasets(path: Path) -> list[str] | None:
+    """The ``dataset`` column of a ``predictions.csv`` (None when the file has none)."""
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "dataset" not in rows[0]:
+        return None
+    return [row["dataset"] for row in rows]
+
+
+def is_long_run(folder: Path, metrics: dict[str, Any]) -> bool:
+    """A long-video spotting run: the MEGC scorer's files or ``test/megc/*`` scores."""
+    return (folder / SPOTS_FILE).is_file() or any(k.startswith("test/megc/") for k in metrics)
 
 
 def read_classes(path: Path) -> list[str]:
@@ -197,9 +198,24 @@ def read_metrics(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RunError(f"{path}: not readable JSON ({exc})") from exc
+    if isinstance(data, dict) and "stage" not in data and (path.parent / SPOTS_FILE).is_file():
+        return _unnamed_long_run(path.parent, data)
     if not isinstance(data, dict) or "stage" not in data:
         raise RunError(f"{path}: not a run's metrics.json (no 'stage' key)")
     return data
+
+
+def _unnamed_long_run(folder: Path, metrics: dict[str, Any]) -> dict[str, Any]:
+    """A long-video fold whose ``metrics.json`` does not name its method (the long-video
+    baselines write ``<method>/fold_NN/``): the method from the parent folder, the fold from the
+    folder's number, LOSO."""
+    digits = re.fullmatch(r"\D*(\d+)", folder.name)
+    return {
+        "stage": folder.parent.name,
+        "fold": int(digits.group(1)) if digits else None,
+        "split": "loso",
+        **metrics,
+    }
 
 
 def load_run(metrics_path: Path) -> Run:
@@ -227,7 +243,8 @@ def load_run(metrics_path: Path) -> Run:
             )
     config_path = folder / CONFIG_FILE
     config = flat_config(config_path) if config_path.is_file() else None
-    return Run(folder, metrics, classes, records, config, metrics_path.stat().st_mtime)
+    mtime = metrics_path.stat().st_mtime
+    return Run(folder, metrics, classes, records, config, mtime, read_datasets(predictions))
 
 
 def discover(roots: Sequence[Path], exclude: Sequence[Path] = ()) -> Discovery:
@@ -239,6 +256,10 @@ def discover(roots: Sequence[Path], exclude: Sequence[Path] = ()) -> Discovery:
             if str(metrics.get("stage")) in BACKBONE_STAGES:
                 found.stage_runs.append(StageRun(path.parent, metrics))
                 continue
+            if is_long_run(path.parent, metrics):
+                found.long_runs.append(LongRun(path.parent, metrics))
+                if not (path.parent / PREDICTIONS_FILE).is_file():
+                    continue
             found.runs.append(load_run(path))
         except RunError as exc:
             logger.warning("skipped: %s", exc)
@@ -274,107 +295,3 @@ def label(run: Run, roots: Sequence[Path] = ()) -> str:
             where = run.path.relative_to(root)
             break
     return f"{run.fold_key} ({where})"
-
-
-def dedupe_folds(
-    runs: Sequence[Run], roots: Sequence[Path] = ()
-) -> tuple[list[Run], list[Run], list[str]]:
-    """Keep one run per fold (the newest ``metrics.json``); returns (kept, left out, warnings)."""
-    by_fold: dict[str, list[Run]] = defaultdict(list)
-    for run in runs:
-        by_fold[run.fold_key].append(run)
-    kept, dropped, warnings = [], [], []
-    for key, same in by_fold.items():
-        same = sorted(same, key=lambda r: r.mtime)
-        kept.append(same[-1])
-        if len(same) > 1:
-            dropped += same[:-1]
-            warnings.append(
-                f"{key} found {len(same)} times: using the newest, {label(same[-1], roots)}; "
-                f"left out: {', '.join(label(r, roots) for r in same[:-1])}"
-            )
-    order = {id(r): i for i, r in enumerate(runs)}
-    kept.sort(key=lambda r: order[id(r)])
-    return kept, dropped, warnings
-
-
-def coverage_warnings(runs: Sequence[Run], split: str) -> list[str]:
-    """Missing LOSO folds, test subjects that do not cover the data, overlapping test sets."""
-    warnings: list[str] = []
-    tested = Counter(s for run in runs for s in run.test_subjects)
-    twice = sorted(s for s, n in tested.items() if n > 1)
-    if twice:
-        warnings.append(f"subject(s) tested in more than one fold: {', '.join(twice)}")
-    if split != "loso":
-        if split.startswith("holdout") and len(runs) > 1:
-            warnings.append(f"{len(runs)} {split} runs pooled (one is expected)")
-        return warnings
-    counts = {r.metrics.get("data/subjects") for r in runs} - {None}
-    if not counts:
-        warnings.append("cannot check the folds: metrics.json has no data/subjects")
-        return warnings
-    n = max(int(c) for c in counts)
-    folds = sorted(r.fold for r in runs if r.fold is not None)
-    missing = sorted(set(range(n)) - set(folds))
-    outside = sorted(f for f in folds if not 0 <= f < n)
-    covered = len(tested)
-    if missing:
-        warnings.append(
-            f"LOSO over {n} subjects expects folds 0-{n - 1}; found {len(folds)}, missing "
-            f"fold(s) {', '.join(map(str, missing))} (test subjects cover {covered} of {n}: "
-            f"{', '.join(sorted(tested))})"
-        )
-    elif covered < n:
-        warnings.append(
-            f"test subjects cover {covered} of {n} subjects: {', '.join(sorted(tested))}"
-        )
-    if outside:
-        warnings.append(f"fold(s) {', '.join(map(str, outside))} outside 0-{n - 1}")
-    return warnings
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return a == b
-
-
-def _ignored(key: str) -> bool:
-    return any(key == k or key.startswith(k + ".") for k in IGNORED_CONFIG_KEYS)
-
-
-def _describe(key: str, values: dict[str, Any]) -> str:
-    """``key: v1 (fold 0, fold 2); v2 (fold 1)``."""
-    by_value: dict[str, list[str]] = defaultdict(list)
-    for who, value in values.items():
-        by_value[json.dumps(value, default=str)].append(who)
-    parts = [f"{v} ({', '.join(who)})" for v, who in by_value.items()]
-    return f"{key}: {'; '.join(parts)}"
-
-
-def config_warnings(runs: Sequence[Run]) -> list[str]:
-    """Differences between the folds' configs (``.hydra/config.yaml`` less
-    :data:`IGNORED_CONFIG_KEYS`) and their ``metrics.json`` fields :data:`COMPARED_METRICS`."""
-    if len(runs) < 2:
-        return []
-    diffs: list[str] = []
-    for key in COMPARED_METRICS:
-        values = {r.fold_key: r.metrics.get(key) for r in runs}
-        first = next(iter(values.values()))
-        if any(not _same(v, first) for v in values.values()):
-            diffs.append(_describe(key, values))
-    with_config = [r for r in runs if r.config is not None]
-    if with_config:
-        keys = sorted({k for r in with_config for k in r.config if not _ignored(k)})
-        for key in keys:
-            values = {r.fold_key: r.config.get(key, "<absent>") for r in with_config}
-            first = next(iter(values.values()))
-            if any(not _same(v, first) for v in values.values()):
-                diffs.append(_describe(key, values))
-    warnings = [f"configs differ between folds: {d}" for d in diffs]
-    if with_config and len(with_config) < len(runs):
-        warnings.append(
-            f"{len(runs) - len(with_config)} of {len(runs)} runs have no {CONFIG_FILE}: their "
-            "configs were compared by metrics.json only"
-        )
-    return warnings

@@ -82,11 +82,16 @@ def fake_run(
     lr: float = 1e-3,
     width: float = 0.125,
     onset_clips: bool = False,
+    split: str = "loso",
+    tested: int = 1,
 ) -> Path:
-    """One run folder as ``train.py`` writes it: metrics.json, the CSVs, .hydra/config.yaml."""
+    """One run folder as ``train.py`` writes it: metrics.json, the CSVs, .hydra/config.yaml.
+
+    ``split`` other than loso: a run without a fold (``fold`` null) testing ``tested``
+    subjects of ``subjects``."""
     rng = np.random.default_rng(seed * 100 + fold)
-    subject = f"sub{fold + 1:02d}"
-    records = _records(subject, clips, rng, mode, onset_clips)
+    names = [f"sub{fold + 1 + k:02d}" for k in range(tested)]
+    records = [r for name in names for r in _records(name, clips, rng, mode, onset_clips)]
     write_predictions(records, folder / "predictions.csv", CLASSES)
     write_frames(records, folder / "frames.csv", CLASSES)
     exact = scores_from_records(
@@ -94,12 +99,12 @@ def fake_run(
     )
     metrics = {
         "stage": stage,
-        "fold": fold,
-        "split": "loso",
-        "test_subjects": [subject],
+        "fold": fold if split == "loso" else None,
+        "split": split,
+        "test_subjects": names,
         "selected": "last",
         **{f"test/{k}": v for k, v in exact.items() if k != "clips"},
-        "data/clips": subjects * clips,
+        "data/clips": max(subjects, tested) * clips,
         "data/subjects": subjects,
         "data/fingerprint": "f00d",
         "data/frame_stride": 4,
@@ -112,7 +117,7 @@ def fake_run(
     config = {
         "seed": 42,
         "width": width,
-        "split": {"name": "loso", "fold": fold},
+        "split": {"name": split, "fold": fold if split == "loso" else None},
         "model": {"optimizer": {"lr": lr}, "spot": SPOT},
         "paths": {"output_dir": str(folder)},
         "data": {"root": "/somewhere", "frame_stride": 4},

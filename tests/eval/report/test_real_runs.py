@@ -15,6 +15,13 @@ from tests.eval.report.sweeps import check_against_csv, recompute, run_cli, same
 from tests.eval.test_plots import assert_png
 
 
+def fold_warnings(warnings: list[str]) -> list[str]:
+    """The warnings about the runs themselves (folds, configs, files), not about the scores: a
+    tiny run's scores may well be undefined or those of a constant predictor."""
+    about_scores = ("undefined over the pooled folds", "predicts ", "spots no interval", "Table ")
+    return [w for w in warnings if not any(s in w for s in about_scores)]
+
+
 @pytest.mark.slow
 def test_report_over_a_real_three_fold_sweep(
     tiny_dataset: Path, cache_dir: Path, tmp_path: Path
@@ -45,7 +52,7 @@ def test_report_over_a_real_three_fold_sweep(
     out = run_cli(str(sweep))
     assert out.returncode == 0, out.stderr
     data = json.loads((sweep / "report" / "report.json").read_text())
-    assert data["warnings"] == []
+    assert fold_warnings(data["warnings"]) == []
     folders = [sweep / str(k) for k in range(3)]
     check_against_csv(data, folders)
     g = data["groups"]["joint"]
@@ -90,7 +97,7 @@ def test_report_over_real_baseline_runs(
     assert run.returncode == 0, run.stderr[-3000:]
     assert main([str(base)]) == 0
     data = json.loads((base / "report" / "report.json").read_text())
-    assert data["warnings"] == []
+    assert fold_warnings(data["warnings"]) == []
     assert list(data["groups"]) == ["hoof", "lbp", "lbptop_svm"]
     for name in ("hoof", "lbp"):
         g = data["groups"][name]
