@@ -82,6 +82,7 @@ def test_quick_is_the_default_and_paper_is_faithful() -> None:
         ["trainer=cpu"],
         ["trainer=gpu"],
         ["trainer=ddp"],
+        ["trainer=ddp_cpu"],
         ["logger=wandb"],
         ["data.synthetic.subjects=26", "data.synthetic.clips=10"],
         ["data.synthetic.size=1.0", "data.synthetic.margin=8"],
@@ -152,12 +153,28 @@ def test_wandb_is_offline_by_default() -> None:
     assert cfg["logger"]["wandb"]["job_type"] == "temporal"
 
 
-@pytest.mark.parametrize("launcher", ["joblib", "submitit_slurm"])
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_slurm", "submitit_local"])
 def test_launchers_compose(launcher: str) -> None:
     cfg = _compose([f"hydra/launcher={launcher}"], hydra_node=True)
     assert cfg.hydra.launcher._target_.startswith("hydra_plugins.")
     if launcher == "submitit_slurm":
         assert cfg.hydra.launcher.gpus_per_node == 1
+    if launcher == "submitit_local":
+        assert cfg.hydra.launcher._target_.endswith("LocalLauncher")
+
+
+@pytest.mark.parametrize("trainer", ["ddp", "ddp_cpu"])
+def test_ddp_trainers_leave_the_samplers_alone(trainer: str) -> None:
+    """The samplers shard by rank themselves (Lightning's DistributedSampler would pad the
+    test clips with repeats); the joint stage's unused backbone heads are allowed for."""
+    cfg = _resolve(_compose([f"trainer={trainer}", "experiment=paper"]))["trainer"]
+    assert cfg["use_distributed_sampler"] is False and cfg["devices"] == 2
+    strategy = cfg["strategy"]
+    if trainer == "ddp":
+        assert strategy == "ddp_find_unused_parameters_true" and cfg["accelerator"] == "gpu"
+    else:
+        assert strategy["process_group_backend"] == "gloo" and strategy["find_unused_parameters"]
+        assert cfg["accelerator"] == "cpu"
 
 
 def test_optuna_search_composes() -> None:

@@ -49,6 +49,44 @@ def test_loso_multirun_two_folds(tiny_dataset: Path, cache_dir: Path, tmp_path: 
 
 
 @pytest.mark.slow
+def test_loso_sweep_through_submitit(tiny_dataset: Path, cache_dir: Path, tmp_path: Path) -> None:
+    """A 2-fold LOSO sweep through submitit's local executor (Slurm's code path: each job
+    pickled, run in its own process, its result read back), pooled by the report."""
+    from tests.eval.report.sweeps import check_against_csv, run_cli
+
+    sweep = tmp_path / "sweep"
+    _run(
+        [
+            "-m",
+            "hydra/launcher=submitit_local",
+            "stage=joint",
+            "stage.pretrained=none",
+            "split=loso",
+            "split.fold=0,1",
+            "data.flow_backend=opencv",
+            f"hydra.sweep.dir={sweep}",
+            *_cli_overrides(tiny_dataset, cache_dir, tmp_path),
+        ]
+    )
+    # submitit's own records of the two jobs (a folder per job id): each returned its result
+    jobs = [job for job in (sweep / ".submitit").iterdir() if job.name.isdigit()]
+    assert len(jobs) == 2 and all(list(job.glob("*_result.pkl")) for job in jobs)
+    folders = [sweep / str(i) for i in (0, 1)]
+    runs = [json.loads((f / "metrics.json").read_text()) for f in folders]
+    assert [r["fold"] for r in runs] == [0, 1]
+    assert [r["test_subjects"] for r in runs] == [["sub01"], ["sub02"]]
+    out = run_cli(str(sweep))
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads((sweep / "report" / "report.json").read_text())
+    joint = report["groups"]["joint"]
+    assert [f["fold"] for f in joint["folds"]] == [0, 1]
+    assert joint["pooled"]["clips"] == 5 + 7
+    # the one warning: the sweep left sub03's fold out
+    assert len(report["warnings"]) == 1 and "missing fold(s) 2" in report["warnings"][0]
+    check_against_csv(report, folders)
+
+
+@pytest.mark.slow
 def test_optuna_two_trials(tiny_dataset: Path, cache_dir: Path, tmp_path: Path) -> None:
     import optuna
 

@@ -4,7 +4,9 @@ The :class:`~microexp.data.store.ClipStore` prepares the clips (frame and flow c
 the split picks the subjects of each part, :mod:`microexp.data.windows` serves them: training
 sequences (whole clips, or windows of ``seq_len`` steps; ``copies`` virtual augmented copies
 per clip, drawn class-balanced by default, the similarity transform applied on the device in
-:meth:`MicroExpDataModule.on_after_batch_transfer`) and whole clips for evaluation.
+:meth:`MicroExpDataModule.on_after_batch_transfer`) and whole clips for evaluation. Under DDP
+the training draws and the evaluation clips are shared out between the ranks by the samplers
+themselves (the trainer's ``use_distributed_sampler`` must be off).
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytorch_lightning as pl
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from microexp.classes import protocol_of
 from microexp.data.augment import AugmentConfig, augment_batch
 from microexp.data.records import DataFormatError
 from microexp.data.splits import SPLITS, Split, make_splits
 from microexp.data.store import ClipStore, PreparedClip, PreparedData
-from microexp.data.windows import EpochSampler, TrainSequences, WholeClips, collate
+from microexp.data.windows import EpochSampler, EvalShard, TrainSequences, WholeClips, collate
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +245,8 @@ class MicroExpDataModule(pl.LightningDataModule):
                 f"{', '.join(sorted({c.clip.subject for c in self.data.clips}))}) leaves none "
                 "for training"
             )
+        # under DDP, with fewer evaluation clips than ranks some ranks get none (EvalShard)
+        self.allow_zero_length_dataloader_with_multiple_devices = True
         threshold = self.mask_threshold
         self.train_set = TrainSequences(
             parts["train"],
@@ -267,7 +271,7 @@ class MicroExpDataModule(pl.LightningDataModule):
 
     # ---------------------------------------------------------------- loaders
 
-    def _loader(self, dataset: Dataset, batch_size: int, sampler=None) -> DataLoader:
+    def _loader(self, dataset: Dataset, batch_size: int, sampler: Sampler[int]) -> DataLoader:
         return DataLoader(
             dataset,
             batch_size=batch_size,
@@ -289,11 +293,11 @@ class MicroExpDataModule(pl.LightningDataModule):
     def val_dataloader(self) -> DataLoader | list:
         if self.val_set is None:
             return []
-        return self._loader(self.val_set, self.eval_batch_size)
+        return self._loader(self.val_set, self.eval_batch_size, EvalShard(len(self.val_set)))
 
     def test_dataloader(self) -> DataLoader:
         assert self.test_set is not None, "call setup() first"
-        return self._loader(self.test_set, self.eval_batch_size)
+        return self._loader(self.test_set, self.eval_batch_size, EvalShard(len(self.test_set)))
 
     def predict_dataloader(self) -> DataLoader:
         return self.test_dataloader()

@@ -1,5 +1,5 @@
-"""What the loaders serve: training sequences, whole-clip evaluation items, the epoch sampler and
-the collate function.
+"""What the loaders serve: training sequences, whole-clip evaluation items, their samplers (each
+sharded by rank under distributed training) and the collate function.
 
 Every item runs along its clip's chain, frames 0, s, 2s, ... (s = the frame stride): step t
 moves chain frame a + t to a + t + 1 and carries the flow entry of the later frame. A training
@@ -159,7 +159,10 @@ class EpochSampler(Sampler[int]):
     permutation of all ``n`` items, or with ``labels`` (one per clip, ``n`` a multiple of their
     number) ``n`` class-balanced draws (:func:`balanced_draw`).
 
-    Under distributed training each rank takes every ``world``-th index."""
+    Under distributed training each rank takes every ``world``-th draw of the epoch's order, the
+    order first extended by its own head to a multiple of ``world`` (as ``DistributedSampler``
+    pads): every rank runs the same number of steps, and the ranks' draws together are the
+    epoch's."""
 
     def __init__(
         self, n: int, seed: int, shuffle: bool = True, labels: Sequence[int] | None = None
@@ -175,11 +178,6 @@ class EpochSampler(Sampler[int]):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
 
-    def _rank(self) -> tuple[int, int]:
-        if torch.distributed.is_available() and torch.distributed.is_initialized():
-            return torch.distributed.get_rank(), torch.distributed.get_world_size()
-        return 0, 1
-
     def __iter__(self) -> Iterator[int]:
         order = np.arange(self.n)
         if self.labels is not None:
@@ -187,13 +185,39 @@ class EpochSampler(Sampler[int]):
             order = balanced_draw(self.labels, copies, self.seed, self.epoch)
         elif self.shuffle:
             order = np.random.default_rng([self.seed, self.epoch, 0x5A]).permutation(self.n)
-        rank, world = self._rank()
+        rank, world = rank_and_world()
+        order = np.resize(order, len(self) * world)  # repeats the head to fill the last round
         for k in order[rank::world]:
             yield self.epoch * self.n + int(k)
 
     def __len__(self) -> int:
-        rank, world = self._rank()
-        return len(range(rank, self.n, world))
+        return -(-self.n // rank_and_world()[1])
+
+
+class EvalShard(Sampler[int]):
+    """This rank's evaluation items: a contiguous block of ``range(n)`` (all of it in a single
+    process). The blocks of the ranks partition the items without padding, so every clip is
+    evaluated once, and what the ranks gather in rank order is in the dataset's order."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def _block(self) -> range:
+        rank, world = rank_and_world()
+        return range(rank * self.n // world, (rank + 1) * self.n // world)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._block())
+
+    def __len__(self) -> int:
+        return len(self._block())
+
+
+def rank_and_world() -> tuple[int, int]:
+    """This process's rank and the number of processes (0, 1 outside distributed runs)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
 
 
 def collate(items: list[dict[str, Any]]) -> dict[str, Any]:

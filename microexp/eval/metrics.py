@@ -82,7 +82,8 @@ def _undefined(metric: FrameAUROC) -> bool:
     """True when the frames accumulated by ``metric`` hold fewer than two classes, or too few
     negatives."""
     if metric.thresholds is None:
-        target = dim_zero_cat(metric.target) if metric.target else torch.zeros(0)
+        # a list of batches, or one tensor once gathered from the ranks of a DDP run
+        target = dim_zero_cat(metric.target) if len(metric.target) else torch.zeros(0)
         n_pos = int((target == 1).sum())
         n = int(target.numel())
     else:  # binned state: confmat[threshold, true, predicted]

@@ -121,3 +121,13 @@ def weighted_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     weights = weights.to(values.dtype)
     total = weights.sum()
     return (values * weights).sum() / torch.where(total > 0, total, torch.ones_like(total))
+
+
+def from_all_ranks(items: list[Any]) -> list[Any]:
+    """Every rank's ``items`` (picklable objects), concatenated in rank order, on every rank;
+    ``items`` themselves in a single process."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return list(items)
+    parts: list[Any] = [None] * torch.distributed.get_world_size()
+    torch.distributed.all_gather_object(parts, list(items))
+    return [item for part in parts for item in part]

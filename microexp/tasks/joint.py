@@ -43,7 +43,7 @@ from microexp.eval.records import (
 from microexp.eval.spotting import DEFAULT_SPOT, match_intervals
 from microexp.eval.spotting_scores import APEX_KEYS
 from microexp.models.joint import JointNet, infer_clip, infer_windows
-from microexp.tasks.base import BaseTask, valid_mean, weighted_mean
+from microexp.tasks.base import BaseTask, from_all_ranks, valid_mean, weighted_mean
 from microexp.tasks.class_weights import per_class_weights
 
 log = logging.getLogger(__name__)
@@ -237,14 +237,27 @@ class JointTask(BaseTask):
         metrics["auc"].update(scores, batch["inside"][valid].long())
         metrics["phase_auc"].update(scores, (batch["intensity"][valid] >= PHASE_LEVEL).long())
 
+    def _start_epoch(self, metrics: MetricCollection) -> None:
+        """An empty update of the frame AUCs: a rank that gets no clip (fewer clips than ranks)
+        then gathers frame lists of the right type with the others."""
+        empty = torch.zeros(0, device=self.device)
+        for key in ("auc", "phase_auc"):
+            metrics[key].update(empty, empty.long())
+
     def _log_scores(self, metrics: MetricCollection) -> None:
-        """Log the epoch's scores that are defined (never NaN), then start the next epoch."""
-        for name, metric in metrics.items():
-            if metric.update_called:
+        """Log the epoch's scores that are defined (never NaN), then start the next epoch. Under
+        DDP a metric gathers the ranks' states when computed, so every rank computes those that
+        any rank updated."""
+        called = from_all_ranks([[m.update_called for m in metrics.values()]])
+        for (name, metric), *flags in zip(metrics.items(), *called):
+            if any(flags):
                 value = metric.compute()
                 if torch.isfinite(value):
                     self.log(name, value.float())
         metrics.reset()
+
+    def on_validation_epoch_start(self) -> None:
+        self._start_epoch(self.val_metrics)
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, self.val_metrics, keep=False)
@@ -254,12 +267,15 @@ class JointTask(BaseTask):
 
     def on_test_epoch_start(self) -> None:
         self.records = []
+        self._start_epoch(self.test_metrics)
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, self.test_metrics, keep=True)
 
     def on_test_epoch_end(self) -> None:
         self._log_scores(self.test_metrics)
+        # under DDP each rank tested its own block of clips: all of them, in order, on every rank
+        self.records = from_all_ranks(self.records)
         if self.trainer.is_global_zero and self.records:
             self.write_artifacts(self.records, self.run_dir)
 

@@ -17,6 +17,7 @@ from typing import Any
 import hydra
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.utilities import rank_zero_only
 
 from microexp.checkpoints import CheckpointError, write_match
 from microexp.data.records import DataFormatError
@@ -52,7 +53,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     model = _model(cfg, datamodule)
     key = run_key(cfg, datamodule, stage)
     model.meta = run_meta(cfg, key)
-    write_match(run_dir / "checkpoints", key)
+    rank_zero_only(write_match)(run_dir / "checkpoints", key)
     hand_off = (
         prepare_backbones(cfg, model, datamodule, run_dir, train) if stage == "joint" else {}
     )
@@ -96,7 +97,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
             pretrained=hand_off,
             seconds=round(time.perf_counter() - start, 1),
         )
-        write_metrics(run_dir / "metrics.json", metrics)
+        rank_zero_only(write_metrics)(run_dir / "metrics.json", metrics)
         log.info(
             "metrics: %s",
             {k: v for k, v in metrics.items() if k.startswith("test/") and v is not None},

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import torch
 
+from microexp.data import windows
 from microexp.data.datamodule import MicroExpDataModule
 from microexp.data.datasets.casme2 import load_casme2
-from microexp.data.windows import EpochSampler, balanced_draw
+from microexp.data.windows import EpochSampler, EvalShard, balanced_draw
 
 LOADERS = dict(batch_size=4, eval_batch_size=3, copies=2, seed=7)
 
@@ -131,11 +132,34 @@ def test_balanced_draws_are_uniform_over_classes() -> None:
 
 
 def test_sampler_shards_ranks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under DDP rank r of 3 takes every third index of the same epoch, balanced or not."""
+    """Under DDP rank r of 3 takes every third draw of the same epoch, balanced or not, the
+    16 draws padded with the first two so that every rank runs 6 steps."""
     for labels in (None, [0] * 6 + [1] * 2):
         sampler = EpochSampler(16, seed=1, labels=labels)
+        sampler.set_epoch(2)
         whole = list(sampler)
+        assert len(set(whole)) == 16 or labels is not None  # a permutation unless balanced
+        padded = whole + whole[:2]
+        shards = []
         for rank in range(3):
-            monkeypatch.setattr(EpochSampler, "_rank", lambda self, r=rank: (r, 3))
-            assert list(sampler) == whole[rank::3] and len(sampler) == len(whole[rank::3])
+            monkeypatch.setattr(windows, "rank_and_world", lambda r=rank: (r, 3))
+            shards.append(list(sampler))
+            assert shards[-1] == padded[rank::3] and len(sampler) == 6
+        # together the ranks draw the whole epoch, each draw once (the padding aside)
+        assert sorted(sum(shards, [])) == sorted(padded)
+        monkeypatch.undo()
+
+
+def test_eval_shards_partition_the_clips(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evaluation blocks: contiguous, no clip twice, none left out, in order; a rank may get
+    none when there are fewer clips than ranks."""
+    assert list(EvalShard(5)) == [0, 1, 2, 3, 4]
+    for n, world in ((5, 2), (7, 3), (1, 2), (0, 2)):
+        blocks = []
+        for rank in range(world):
+            monkeypatch.setattr(windows, "rank_and_world", lambda r=rank, w=world: (r, w))
+            blocks.append(list(EvalShard(n)))
+            assert len(EvalShard(n)) == len(blocks[-1])
+        assert sum(blocks, []) == list(range(n))
+        assert max(map(len, blocks)) - min(map(len, blocks)) <= 1
         monkeypatch.undo()
