@@ -11,6 +11,7 @@ the run ended (:mod:`microexp.train.run_status`).
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 from microexp.checkpoints import CheckpointError, write_match
 from microexp.data.records import DataFormatError
 from microexp.train.checks import check_config, in_search, tuning_subjects
+from microexp.train.cli import single_job_argv
 from microexp.train.config import (
     CONFIG_DIR,
     ConfigError,
@@ -228,6 +230,7 @@ def _exact_scores(model: Any) -> dict[str, Any] | None:
 def main() -> None:
     """Entry point of ``train.py`` and ``python -m microexp.train``."""
     register_resolvers()  # before Hydra composes: the optuna sweeper's storage uses ${dir:...}
+    sys.argv = single_job_argv(sys.argv)
     run()
 
 
