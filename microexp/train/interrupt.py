@@ -15,6 +15,7 @@ import multiprocessing.util
 import os
 import signal
 import sys
+import threading
 from types import FrameType
 
 from microexp.train.run_status import mark_interrupted
@@ -24,7 +25,10 @@ INTERRUPTED = 130
 
 
 def stop_cleanly_on_signals() -> None:
-    """Install the handler for SIGINT and SIGTERM (main thread only)."""
+    """Install the handler for SIGINT and SIGTERM (in the main thread; elsewhere, as in a
+    launcher's thread, signals cannot be handled and nothing is installed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stop)
 

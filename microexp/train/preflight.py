@@ -47,10 +47,7 @@ def check_checkpoints(cfg: DictConfig) -> None:
 def _read(path: str, stage: str, key: str, *, resumable: bool = False) -> None:
     if not Path(path).is_file():
         raise ConfigError(f"{key}={path} does not exist (give the path of a .ckpt file)")
-    try:
-        checkpoints.read(path, stage, resumable=resumable)
-    except checkpoints.CheckpointError as exc:
-        raise checkpoints.CheckpointError(f"{key}: {exc}") from None
+    checkpoints.read(path, stage, resumable=resumable)  # its error names the file and why
 
 
 def check_accelerator(cfg: DictConfig) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import pytest
@@ -13,8 +14,11 @@ from tests.conftest import CONF
 
 
 def _main(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys) -> tuple[str, str]:
-    """Run the entry point in this process with ``argv``; its stdout and stderr."""
+    """Run the entry point in this process with ``argv``; its stdout and stderr. Hydra's
+    logging set-up (handlers on the captured streams) is undone afterwards."""
     monkeypatch.setattr(sys, "argv", ["train.py", *argv])
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     GlobalHydra.instance().clear()
     try:
         main()
@@ -22,6 +26,8 @@ def _main(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys) -> tuple[str
         assert exc.code in (0, None), capsys.readouterr()
     finally:
         GlobalHydra.instance().clear()
+        root.handlers[:] = handlers
+        root.setLevel(level)
     captured = capsys.readouterr()
     return captured.out, captured.err
 

@@ -66,14 +66,14 @@ def test_a_checkpoint_of_another_stage_stops_before_any_data(tmp_path: Path) -> 
     _refused(
         [*_fresh(tmp_path), "stage=joint", *swapped],
         CheckpointError,
-        "stage.spatial_ckpt: checkpoint .* temporal-",
+        f"checkpoint {temporal} is a temporal-stage checkpoint, not a spatial one",
     )
     damaged = tmp_path / "d.ckpt"
     damaged.write_bytes(b"not a checkpoint")
     _refused(
         [*_fresh(tmp_path), "stage=spatial", f"ckpt_path={damaged}"],
         CheckpointError,
-        "ckpt_path: cannot load checkpoint",
+        f"cannot load checkpoint {damaged}: damaged",
     )
     _nothing_prepared(tmp_path)
 
