@@ -137,3 +137,46 @@ def find(root: Path, key: dict[str, Any], name: str, ignore: tuple[str, ...] = (
         if {k: v for k, v in saved.items() if k not in ignore} == want and ckpt.is_file():
             found.append(ckpt)
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+#: In a run folder: how the run ended, ``{"status", "epochs_done", "epochs_planned", "stage"}``
+#: (and ``error`` when it failed), so that "the newest finished run" can skip the others.
+RUN_STATUS_FILE = "run_status.json"
+#: ``running`` while it trains (and for ever if the process was killed), then one of the others.
+RUN_STATES = ("running", "finished", "failed", "interrupted")
+
+
+def write_run_status(
+    run_dir: Path,
+    status: str,
+    *,
+    stage: str,
+    epochs_done: int,
+    epochs_planned: int | None,
+    error: str | None = None,
+) -> Path:
+    """``run_dir/run_status.json``, written atomically."""
+    from microexp.io import atomic_write_text
+
+    if status not in RUN_STATES:
+        raise ValueError(f"run status must be one of {RUN_STATES}, not {status!r}")
+    record: dict[str, Any] = {
+        "status": status,
+        "epochs_done": epochs_done,
+        "epochs_planned": epochs_planned,
+        "stage": stage,
+    }
+    if error is not None:
+        record["error"] = error
+    path = Path(run_dir) / RUN_STATUS_FILE
+    atomic_write_text(path, json.dumps(record, indent=1))
+    return path
+
+
+def read_run_status(run_dir: Path) -> dict[str, Any] | None:
+    """The run folder's ``run_status.json`` (None: absent or unreadable, e.g. an older run)."""
+    try:
+        record = json.loads((Path(run_dir) / RUN_STATUS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("status") in RUN_STATES else None

@@ -131,6 +131,7 @@ def test_debug_tiny_is_what_the_tests_ran(stage: str) -> None:
                 "epochs.temporal=1",
                 "epochs.joint=1",
                 "trainer.limit_train_batches=2",
+                "trainer.log_every_n_steps=1",
                 "trainer.enable_model_summary=false",
                 "callbacks.progress_bar=null",
                 "callbacks.model_summary=null",

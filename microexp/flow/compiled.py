@@ -35,6 +35,20 @@ def compile_available(device: torch.device | str) -> bool:
     return False
 
 
+class _NoCudaProbe(logging.Filter):
+    """Drops torch's "No CUDA runtime is found": ``torch.compile`` loads torch's C++ tooling,
+    which says so on every machine without a GPU (once per flow worker process)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("No CUDA runtime is found")
+
+
+def _quiet_cuda_probe() -> None:
+    logger = logging.getLogger("torch.utils.cpp_extension")
+    if not any(isinstance(f, _NoCudaProbe) for f in logger.filters):
+        logger.addFilter(_NoCudaProbe())
+
+
 def _canonical(x: Any) -> Any:
     """Tensors in plain contiguous layout, strides of size-1 dimensions included.
 
@@ -66,6 +80,8 @@ class MaybeCompiled:
         self, fn: Callable[..., Any], enabled: bool, options: dict[str, Any] | None = None
     ) -> None:
         self.fn = fn
+        if enabled:
+            _quiet_cuda_probe()
         self.compiled = torch.compile(fn, dynamic=True, options=options) if enabled else None
 
     def __call__(self, *args: Any) -> Any:

@@ -21,6 +21,8 @@ from microexp.train.config import ConfigError, plain
 log = logging.getLogger(__name__)
 
 TEST_PREFIX = "test/"
+#: ``stage.pretrained`` of the joint stage (conf/stage/joint.yaml says what each does).
+PRETRAINED = ("auto", "paths", "none")
 
 
 def selection_metrics(cfg: DictConfig) -> list[tuple[str, str]]:
@@ -70,6 +72,8 @@ def check_config(cfg: DictConfig, *, search: bool = False) -> None:
         )
     if search:
         _check_search(cfg)
+    if cfg.stage.name == "joint":
+        _check_pretrained(cfg)
     if "class_weights" in cfg.model:
         _check_class_weights(cfg)
 
@@ -83,6 +87,21 @@ def _check_search(cfg: DictConfig) -> None:
             "tuning.subjects (names of training subjects) and leave split.val_subjects to it "
             f"(got tuning.subjects={tuning}, split.val_subjects={val})"
         )
+
+
+def _check_pretrained(cfg: DictConfig) -> None:
+    mode = cfg.stage.get("pretrained", "auto")
+    if mode not in PRETRAINED:
+        raise ConfigError(
+            f"stage.pretrained must be one of {', '.join(PRETRAINED)}, not {mode!r} (auto: "
+            "find or train the backbones; paths: stage.spatial_ckpt and stage.temporal_ckpt; "
+            "none: train end to end)"
+        )
+    missing = [
+        f"stage.{b}_ckpt" for b in ("spatial", "temporal") if not cfg.stage.get(f"{b}_ckpt")
+    ]
+    if mode == "paths" and missing:
+        raise ConfigError(f"stage.pretrained=paths needs {' and '.join(missing)}")
 
 
 def _check_class_weights(cfg: DictConfig) -> None:

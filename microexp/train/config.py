@@ -3,6 +3,7 @@ plain values (match key, checkpoint metadata) read off a composed config."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ class ConfigError(ValueError):
 
 def register_resolvers() -> None:
     """Register the resolvers the configuration uses (idempotent): ``${num_classes:D,P}`` and
-    ``${class_names:D,P}`` of dataset D's protocol P, and ``${dir:PATH}`` (PATH, created if
-    missing: the optuna sqlite file is opened before any run folder exists)."""
+    ``${class_names:D,P}`` of dataset D's protocol P, ``${dir:PATH}`` (PATH, created if
+    missing: the optuna sqlite file is opened before any run folder exists), and
+    ``${data_help:}`` (the releases in ``conf/data/``, for ``--help``)."""
     OmegaConf.register_new_resolver(
         "num_classes", lambda d, p: len(protocol_of(str(d), str(p)).classes), replace=True
     )
@@ -30,6 +32,23 @@ def register_resolvers() -> None:
         "class_names", lambda d, p: list(protocol_of(str(d), str(p)).classes), replace=True
     )
     OmegaConf.register_new_resolver("dir", _ensure_dir, replace=True)
+    OmegaConf.register_new_resolver("data_help", data_help, replace=True)
+
+
+def data_help() -> str:
+    """``data=<name>  <what it is>`` for each release configured in ``conf/data/`` (the first
+    clause of the file's opening comment), for ``train.py --help``."""
+    lines = []
+    for path in sorted(Path(CONFIG_DIR, "data").glob("*.yaml")):
+        comment = []
+        for line in path.read_text().splitlines():
+            if not line.startswith("#"):
+                break
+            comment.append(line.lstrip("# ").strip())
+        text = " ".join(comment)
+        first = re.split(r": |\. |\.$", text, maxsplit=1)[0] if text else ""
+        lines.append(f"  data={path.stem:<14} {first}".rstrip())
+    return "\n".join(lines)
 
 
 def _ensure_dir(path: str) -> str:

@@ -34,7 +34,7 @@ def prepare_backbones(
     if mode == "none":
         _end_to_end(model)
         return {"pretrained": "none"}
-    paths, subs = _locate(cfg, mode, datamodule, run_dir)
+    paths, subs = _locate(cfg, datamodule, run_dir)
     missing = [s for s, p in paths.items() if p is None]
     if missing:
         log.warning(
@@ -69,19 +69,15 @@ def _end_to_end(model: Any) -> None:
 
 
 def _locate(
-    cfg: DictConfig, mode: str, datamodule: Any, run_dir: Path
+    cfg: DictConfig, datamodule: Any, run_dir: Path
 ) -> tuple[dict[str, Path | None], dict[str, DictConfig]]:
     """Each backbone's checkpoint (None: to be trained) and, when searched, its stage config."""
     paths: dict[str, Path | None] = {}
     subs: dict[str, DictConfig] = {}
     for stage in BACKBONES:
         given = cfg.stage.get(f"{stage}_ckpt")
-        if given:
+        if given:  # checked to exist, load and be of its stage before any data was read
             paths[stage] = Path(given)
-            if not paths[stage].is_file():
-                raise ConfigError(f"stage.{stage}_ckpt={given} does not exist")
-        elif mode == "paths":
-            raise ConfigError(f"stage.pretrained=paths needs stage.{stage}_ckpt")
         else:
             sub = _sub_stage_cfg(cfg, stage, run_dir / stage)
             key = run_key(sub, datamodule, stage)

@@ -3,7 +3,9 @@
 ``train(cfg)`` instantiates the DataModule, the stage's LightningModule, callbacks, loggers and
 trainer from the config, fits, tests, and writes ``metrics.json`` in the run folder. For
 ``stage=joint`` it first finds (or trains) the backbones (:mod:`microexp.train.handoff`). The
-configuration is checked before any data is read (:mod:`microexp.train.checks`).
+configuration, checkpoints, accelerator and data are checked before any data is prepared
+(:mod:`microexp.train.checks`, :mod:`microexp.train.preflight`); ``run_status.json`` says how
+the run ended (:mod:`microexp.train.run_status`).
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import Any
 
 import hydra
 import pytorch_lightning as pl
+from hydra.errors import InstantiationException
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.utilities import rank_zero_only
 
 from microexp.checkpoints import CheckpointError, write_match
 from microexp.data.records import DataFormatError
 from microexp.train.checks import check_config, in_search, tuning_subjects
+from microexp.train.cli import single_job_argv
 from microexp.train.config import (
     CONFIG_DIR,
     ConfigError,
@@ -31,25 +35,39 @@ from microexp.train.config import (
     run_meta,
 )
 from microexp.train.handoff import prepare_backbones
+from microexp.train.interrupt import stop_cleanly_on_signals
 from microexp.train.metrics import logged, run_metrics, write_metrics
+from microexp.train.preflight import check_before_work
+from microexp.train.quiet import fail, quiet_third_party
 from microexp.train.resume import resume_path
+from microexp.train.run_status import Progress, recorded
 
 log = logging.getLogger(__name__)
 
 
 def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit and test one stage. Returns (metrics, objects): the flat metrics written to
-    ``metrics.json``, and the datamodule, model and trainer."""
+    ``metrics.json``, and the datamodule, model and trainer. Everything that can be checked
+    from the config, the machine and the file system is checked first; ``run_status.json``
+    in the run folder says how the run ended."""
     start = time.perf_counter()
-    check_config(cfg, search=in_search())
-    _check_data_root(cfg)
     run_dir = Path(cfg.paths.output_dir)
+    with recorded(run_dir, cfg.stage.name, cfg.trainer.get("max_epochs")) as progress:
+        check_config(cfg, search=in_search())
+        _check_data_root(cfg)
+        datamodule = _build_datamodule(cfg)
+        check_before_work(cfg, datamodule)
+        return _fit_and_test(cfg, datamodule, run_dir, progress, start)
+
+
+def _fit_and_test(
+    cfg: DictConfig, datamodule: Any, run_dir: Path, progress: Progress, start: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.get("seed") is not None:
-        pl.seed_everything(cfg.seed, workers=True)
+        pl.seed_everything(cfg.seed, workers=True, verbose=False)
     stage = cfg.stage.name
-    datamodule, data = _datamodule(cfg)
-
+    data = _prepare(datamodule)
     model = _model(cfg, datamodule)
     key = run_key(cfg, datamodule, stage)
     model.meta = run_meta(cfg, key)
@@ -61,8 +79,10 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     has_val = datamodule.val_set is not None
     callbacks = _callbacks(cfg, has_val)
     loggers = _instantiate_all(cfg.get("logger"))
+    # no validation subjects: no validation loop (rather than one over an empty list)
+    no_val = {} if has_val else {"limit_val_batches": 0}
     trainer: pl.Trainer = hydra.utils.instantiate(
-        cfg.trainer, callbacks=callbacks, logger=loggers or False
+        cfg.trainer, callbacks=callbacks, logger=loggers or False, **no_val
     )
     objects = {"datamodule": datamodule, "model": model, "trainer": trainer}
     try:
@@ -72,6 +92,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
         trainer.fit(
             model, datamodule=datamodule, ckpt_path=resume, weights_only=True if resume else None
         )
+        progress.epochs_done = trainer.current_epoch
         # the last validation scores (trainer.test replaces callback_metrics)
         val_scores = logged(trainer.callback_metrics, "val/")
         selected, test_ckpt = _tested_weights(cfg, trainer)
@@ -105,6 +126,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
         log.info("run folder: %s", run_dir)
         return metrics, objects
     finally:
+        progress.epochs_done = trainer.current_epoch
         if any(type(lg).__name__ == "WandbLogger" for lg in loggers):
             import wandb
 
@@ -120,10 +142,18 @@ def _check_data_root(cfg: DictConfig) -> None:
         )
 
 
-def _datamodule(cfg: DictConfig) -> tuple[Any, dict[str, Any]]:
-    """The DataModule, prepared and set up for fitting, and its summary."""
-    log.info("data: %s", cfg.data.root)
-    datamodule = hydra.utils.instantiate(cfg.data)
+def _build_datamodule(cfg: DictConfig) -> Any:
+    """The DataModule, built (its options checked) but not prepared."""
+    try:
+        return hydra.utils.instantiate(cfg.data)
+    except InstantiationException as exc:  # a bad option: the DataModule's own message
+        cause = exc.__cause__ or exc
+        raise ConfigError(f"data: {cause}") from None
+
+
+def _prepare(datamodule: Any) -> dict[str, Any]:
+    """Prepare and set up ``datamodule`` for fitting; its summary."""
+    log.info("data: %s", datamodule.root)
     datamodule.prepare_data()
     datamodule.setup("fit")
     data = datamodule.summary()
@@ -133,7 +163,7 @@ def _datamodule(cfg: DictConfig) -> tuple[Any, dict[str, Any]]:
         data["subjects"],
         data["skipped"],
     )
-    return datamodule, data
+    return data
 
 
 def training_class_counts(datamodule: Any) -> list[int]:
@@ -201,16 +231,20 @@ def _exact_scores(model: Any) -> dict[str, Any] | None:
 def main() -> None:
     """Entry point of ``train.py`` and ``python -m microexp.train``."""
     register_resolvers()  # before Hydra composes: the optuna sweeper's storage uses ${dir:...}
+    sys.argv = single_job_argv(sys.argv)
     run()
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def run(cfg: DictConfig) -> float | None:
     """One run (a sweep calls it once per trial); returns ``cfg.optimized_metric`` for
-    sweepers. Bad configuration or data: ``error: ...`` on stderr and exit status 1."""
+    sweepers. Bad configuration or data: one ``error: ...`` line on stderr (and in the run's
+    log file) and exit status 1."""
     from microexp.tasks.base import NonFiniteLossError
 
     register_resolvers()  # again: a launcher may run this in a fresh worker process
+    quiet_third_party()
+    stop_cleanly_on_signals()
     try:
         metrics, _ = train(cfg)
     except (
@@ -220,8 +254,6 @@ def run(cfg: DictConfig) -> float | None:
         FileNotFoundError,
         NonFiniteLossError,
     ) as exc:
-        log.error("%s", exc)
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
+        fail(str(exc))
     value = metrics.get(cfg.get("optimized_metric"))
     return float(value) if isinstance(value, int | float) else None

@@ -16,10 +16,11 @@ log = logging.getLogger(__name__)
 
 def resume_path(cfg: DictConfig, datamodule: Any, run_dir: Path) -> str | None:
     """``ckpt_path``: None (a fresh run), a file, or ``last``: the run folder's own
-    ``last.ckpt``, else the newest one of a matching run under ``paths.log_dir``. The file is
-    read first (a damaged one is a clear error naming it, not a traceback from inside fit)."""
+    ``last.ckpt``, else the newest one of a matching run under ``paths.log_dir``. The file found
+    for ``last`` is read first (a damaged one is a clear error naming it, not a traceback from
+    inside fit; a file given is read by :mod:`microexp.train.preflight`)."""
     found = _find(cfg, datamodule, run_dir)
-    if found is not None:
+    if found is not None and cfg.get("ckpt_path") == "last":
         checkpoints.read(found, cfg.stage.name, resumable=True)
     return found
 
@@ -28,9 +29,7 @@ def _find(cfg: DictConfig, datamodule: Any, run_dir: Path) -> str | None:
     ckpt = cfg.get("ckpt_path")
     if ckpt in (None, ""):
         return None
-    if ckpt != "last":
-        if not Path(ckpt).is_file():
-            raise ConfigError(f"ckpt_path={ckpt} does not exist")
+    if ckpt != "last":  # a file: checked to exist and load before any data was read
         return str(ckpt)
     here = run_dir / "checkpoints" / "last.ckpt"
     if here.is_file():

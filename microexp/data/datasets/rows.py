@@ -90,7 +90,8 @@ def read_row(
     if isinstance(coding, Skip):
         return coding
     if folder_key is None:
-        return Skip(subject, episode, f"no frame folder {tree.path.name}/{subject}/{episode}")
+        missing = f"{tree.path.name}/{subject}/{episode} (emotion: {coding.emotion})"
+        return Skip(subject, episode, f"no frame folder {missing}")
     notes: list[str] = []
     if not exact:
         notes.append(f"sheet name {episode!r} matched folder {folder_key!r}")

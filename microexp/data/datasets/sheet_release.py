@@ -76,12 +76,30 @@ def load_sheet_release(
 
 
 def _find_sheet(release: SheetRelease, root: Path) -> Path:
-    return find_sheet(
-        root,
-        release.sheet_names,
-        release.sheet_patterns,
-        description=f"{release.title} {release.columns.noun}",
-        error=release.error,
+    try:
+        return find_sheet(
+            root,
+            release.sheet_names,
+            release.sheet_patterns,
+            description=f"{release.title} {release.columns.noun}",
+            error=release.error,
+        )
+    except release.error as exc:
+        raise release.error(f"{exc}; {_sheet_hint(release, root)}") from None
+
+
+def _sheet_hint(release: SheetRelease, root: Path) -> str:
+    """What to do when no sheet is found: a root that is a frame tree (``.../Cropped``) is
+    pointed at its parent; otherwise the sheet's path can be given."""
+    trees = {name.split("/")[-1].lower() for name in (*release.trees.cropped, *release.trees.raw)}
+    if root.name.lower() in trees - {"."}:
+        return (
+            f"{root} is the {release.title} frame tree, not its release folder: use its parent "
+            f"{root.parent} (train.py: data.root={root.parent})"
+        )
+    return (
+        "or give the sheet's path (train.py: data.sheet=PATH; python -m "
+        "microexp.data.datasets: --sheet PATH)"
     )
 
 

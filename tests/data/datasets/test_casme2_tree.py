@@ -60,8 +60,21 @@ def test_no_frame_tree_or_sheet_is_a_clear_error(tmp_path: Path) -> None:
         load_casme2(root)
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(CASME2FormatError, match="no CASME II coding sheet"):
+    with pytest.raises(CASME2FormatError, match="no CASME II coding sheet") as info:
         load_casme2(empty)
+    assert "data.sheet=PATH" in str(info.value)
+
+
+def test_a_frame_tree_given_as_root_points_at_its_parent(tmp_path: Path) -> None:
+    root = tmp_path / "CASME2"
+    write_sheet(root / SHEET, [row(1, "EP02_01f", 2, 3, 5, "others")])
+    write_frames(root / "Cropped" / "sub01" / "EP02_01f", range(1, 7))
+    with pytest.raises(CASME2FormatError, match="no CASME II coding sheet") as info:
+        load_casme2(root / "Cropped")
+    assert f"is the CASME II frame tree, not its release folder: use its parent {root}" in str(
+        info.value
+    )
+    assert f"data.root={root})" in str(info.value)
 
 
 def test_empty_folder_and_single_frame_skipped(tmp_path: Path) -> None:

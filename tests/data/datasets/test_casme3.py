@@ -81,7 +81,7 @@ def test_onset_zero_repeated_onsets_and_spellings(tmp_path: Path) -> None:
     reasons = {s.episode: s.reason for s in ds.skipped}
     assert reasons["a"].endswith("row 5: duplicate of row 3")
     assert reasons["c_50"] == "interval 50-60 lies outside the folder's frames 1-9"
-    assert reasons["d"] == "no frame folder part_A/spNO.2/d"
+    assert reasons["d"] == "no frame folder part_A/spNO.2/d (emotion: surprise)"
     assert ds.notes == [  # spNo.2 is spNO.2: no note
         f"1 video folder(s) have no row in {SHEET} (nothing to cut): spNO.2/e",
         "1 video(s) hold several expressions, each read as its own clip named video_onset "

@@ -69,7 +69,8 @@ def test_synthetic_quirks_are_reported(layouts: dict[str, Path]) -> None:
         Skip(
             gone["subject"],
             gone["episode"],
-            f"no frame folder SAMM_CROP/{gone['subject']}/{gone['episode']}",
+            f"no frame folder SAMM_CROP/{gone['subject']}/{gone['episode']} "
+            f"(emotion: {gone['emotion'].lower()})",
         )
     ]
     late = quirk["apex-outside"]

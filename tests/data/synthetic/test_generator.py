@@ -91,7 +91,8 @@ def test_reader_reads_back_every_planted_clip(synth: Path) -> None:
             expected[(s["subject"], s["episode"])] = "folder has no row in the coding sheet"
         elif s["quirk"] == NO_FOLDER:
             where = f"Cropped/{s['subject']}/{s['episode']}"
-            expected[(s["subject"], s["episode"])] = f"no frame folder {where}"
+            reason = f"no frame folder {where} (emotion: {s['emotion']})"
+            expected[(s["subject"], s["episode"])] = reason
     assert skips == expected and len(expected) == 2
 
 
