@@ -61,7 +61,8 @@ def video_item(pv: PreparedVideo, start: int, steps: int) -> dict[str, Any]:
 class VideoWindows(Dataset):
     """``copies`` training windows per training expression per epoch (at least ``copies``)
     over ``videos``; a share ``around`` of them holds an expression's apex (drawn uniformly
-    over the expressions), the others start anywhere (videos drawn by length). Indices arrive as ``epoch * len + k``
+    over the expressions), the others start anywhere (videos drawn by length). Indices
+    arrive as ``epoch * len + k``
     (:class:`~microexp.data.windows.EpochSampler`)."""
 
     clips: list[PreparedVideo]  # named as the clip datasets' (the job counts their labels)
