@@ -204,6 +204,12 @@ def _parser() -> argparse.ArgumentParser:
             default=getattr(store, name),
             help=f"as data.{name} (default {getattr(store, name)})",
         )
+    p.add_argument(
+        "--flow-params",
+        type=json.loads,
+        default={},
+        help='as data.flow_params, JSON: {"warps": 1}',
+    )
     p.add_argument("--crop", choices=("face", "none"), default="face")
     p.add_argument("--flow-backend", choices=("torch", "opencv"), default="torch")
     p.add_argument("--quiet", action="store_true")
@@ -219,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = VideoStore(
             args.root, dataset=args.dataset, size=args.size, crop=args.crop,
             cache_dir=args.cache_dir,
-            flow_backend=args.flow_backend, flow_size=args.flow_size, flow_lag=args.flow_lag,
+            flow_backend=args.flow_backend, flow_params=args.flow_params,
+            flow_size=args.flow_size, flow_lag=args.flow_lag,
             frame_stride=args.frame_stride, chunk=args.chunk, progress=not args.quiet,
         )  # fmt: skip
         summary = run_long_baselines(store, args.out, args.method or METHODS, args.fold)

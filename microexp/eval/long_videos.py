@@ -5,21 +5,26 @@ macro by length, written as the scorer's ``spots.csv`` / ``truth.csv`` and score
 Intervals (:class:`VideoSpotting`, every length in seconds, turned into chain steps with the
 video's frame rate and the frame stride) come from :func:`~microexp.eval.spotting.spot_intervals`:
 
-* ``method=threshold`` (the network's default): every run of the smoothed curve at or above
+* ``method=threshold``: every run of the smoothed curve at or above
   ``threshold`` is an interval, onset..offset at the crossings; a trained network's intensity
   is calibrated (0 = neutral, 1 = apex), so an absolute level applies to every video, and a
   video without expressions may get no interval at all.
-* ``method=peak`` (the MEGC 2019/2020 baseline's rule, the feature-difference baselines'
-  default): the level is ``mean + p * (max - mean)`` of the video's smoothed curve; every peak
-  at or above it (peaks closer than ``distance_s`` to a higher one dropped) gives the interval
-  ``peak +- half_width_s``, or, with ``half_width_s`` null, the run above the level around it.
+* ``method=peak`` (the default; the MEGC 2019/2020 baseline's rule): the level is
+  ``mean + p * (max - mean)`` of the video's smoothed curve; every peak at or above it (peaks
+  closer than ``distance_s`` to a higher one dropped) gives the interval ``peak +-
+  half_width_s``, or, with ``half_width_s`` null, the run above the level around it.
 
 An interval of at most ``micro_max_s`` (0.5 s) is micro, a longer one macro.
+
+``python -m microexp.eval.long_videos RUN_DIR... [--out J]`` pools the folds of a LOSO sweep
+(each run folder's ``truth.csv`` and ``spots.csv``) into one MEGC table.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from microexp.data.records import Video
+from microexp.eval.megc.cli import spot_table
 from microexp.eval.megc.formats import read_predictions, read_truth, write_predictions, write_truth
-from microexp.eval.megc.records import KINDS, Predictions, PredInterval, Truth, TruthInterval
+from microexp.eval.megc.records import FPS, KINDS, Predictions, PredInterval, Truth, TruthInterval
 from microexp.eval.megc.spotting import score_spotting
 from microexp.eval.spotting import spot_intervals
 
@@ -44,7 +50,7 @@ class VideoSpotting:
     """How intervals are read off a per-frame curve (lengths in seconds; see the module
     docstring)."""
 
-    method: str = "threshold"
+    method: str = "peak"
     threshold: float = 0.3
     p: float = 0.5
     half_width_s: float | None = None
@@ -142,3 +148,24 @@ def flat_metrics(scores: Mapping[str, Any], prefix: str = "test/megc/") -> dict[
             if entry[kind][key] is None:
                 out[f"{prefix}{kind}_{key}_why"] = entry[kind].get(f"{key}_reason")
     return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Pool run folders into one table (and ``--out`` JSON); ``error: ...`` on bad input."""
+    parser = argparse.ArgumentParser(prog="python -m microexp.eval.long_videos")
+    parser.add_argument("runs", nargs="+", type=Path, help="run folders (truth.csv, spots.csv)")
+    parser.add_argument("--out", type=Path, help="write the pooled scores as JSON here")
+    args = parser.parse_args(argv)
+    try:
+        scores = pool_folds(args.runs, FPS)
+    except ValueError as exc:  # MegcInputError names the file and line
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(spot_table(scores))
+    if args.out is not None:
+        args.out.write_text(json.dumps(scores, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

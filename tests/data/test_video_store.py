@@ -12,26 +12,17 @@ import torch
 
 from microexp.data.augment import AugmentConfig
 from microexp.data.frames import load_frames
-from microexp.data.synthetic import generate_videos
 from microexp.data.video_store import VideoStore, chunk_id
 from microexp.data.video_windows import VideoChunks, VideoWindows, collate_chunks
 from microexp.flow.cache import FlowCache
 from microexp.flow.params import TVL1Params
 from microexp.flow.reference import FlowReference
-
-#: TV-L1 cut down to a coarse, fast flow: the tests compare caches, not flow quality.
-CHEAP_FLOW = {"nscales": 1, "warps": 1, "inner_iterations": 5, "outer_iterations": 2}
+from tests.long_video_store import CHEAP_FLOW, tiny_store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> VideoStore:
-    root = tmp_path_factory.mktemp("long") / "casme_sq"
-    generate_videos(root, layout="casme_sq", subjects=2, videos=1, minutes=0.04, progress=False)
-    return VideoStore(
-        root, size=32, flow_size=32, flow_lag=4, frame_stride=2, chunk=16, flow_backend="opencv",
-        flow_params=CHEAP_FLOW, compensate_head=False, cache_dir=root.parent / "cache",
-        progress=False,
-    )  # fmt: skip
+    return tiny_store(tmp_path_factory.mktemp("long"), compensate_head=False)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from microexp.data.records import Expression, Video
-from microexp.eval.long_videos import VideoSpotting, flat_metrics, pool_folds, truth_of, write_fold
+from microexp.eval.long_videos import (
+    VideoSpotting,
+    flat_metrics,
+    main,
+    pool_folds,
+    truth_of,
+    write_fold,
+)
 from microexp.eval.megc.cli import main as megc_main
 from microexp.eval.megc.records import PredInterval
 
@@ -24,7 +31,7 @@ def test_threshold_runs_typed_by_length_at_the_videos_fps() -> None:
     curve = np.zeros(100)
     curve[10:22] = 1.0  # 12 frames: 0.4 s at 30 fps (micro), 0.06 s at 200 fps
     curve[50:70] = 1.0  # 20 frames: 0.67 s at 30 fps (macro)
-    rule = VideoSpotting(threshold=0.5, smooth_s=0.0, min_length_s=0.0)
+    rule = VideoSpotting(method="threshold", threshold=0.5, smooth_s=0.0, min_length_s=0.0)
     found = rule.intervals(curve, numbers, fps=30.0, stride=1)
     assert [(p.start, p.end, p.kind) for p in found] == [(110, 121, "micro"), (150, 169, "macro")]
     at_200 = rule.intervals(curve, numbers, fps=200.0, stride=1)
@@ -80,3 +87,7 @@ def test_pooled_folds_sum_the_counts(tmp_path: Path) -> None:
     pooled = flat_metrics(pool_folds([tmp_path / "a", tmp_path / "b"], fps))
     assert (pooled["test/megc/micro_tp"], pooled["test/megc/micro_fn"]) == (1, 1)
     assert pooled["test/megc/overall_f1"] == pytest.approx(2 / 3)
+    out = tmp_path / "pooled.json"
+    assert main([str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]) == 0
+    assert flat_metrics(json.loads(out.read_text())) == pooled
+    assert main([str(tmp_path / "missing")]) == 2
