@@ -45,3 +45,14 @@ def test_long_video_fold_writes_the_scorers_files_and_scores(dataset: str, tmp_p
     assert saved["test/megc/overall_fn"] + saved["test/megc/overall_tp"] == sum(
         len(t) for t in truth.values()
     )
+
+
+def test_samm_long_videos_compose_at_a_quarter_of_200_fps(tmp_path: Path) -> None:
+    paths = [f"paths.root_dir={tmp_path}", f"paths.output_dir={tmp_path}/run"]
+    with composed(["data=samm_lv", *paths]) as cfg:
+        assert cfg.data.dataset == "samm_lv" and cfg.data.frame_stride == 4
+        assert cfg.data.flow_lag == 24 and cfg.data.flow_lag % cfg.data.frame_stride == 0
+        assert cfg.stage.pretrained == "none"
+        assert cfg.data._target_.endswith("VideoDataModule")
+    with composed(["data=casme2", *paths]) as cfg:  # clips keep their recipe
+        assert cfg.stage.pretrained == "auto" and cfg.data.frame_stride == 4
