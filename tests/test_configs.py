@@ -203,6 +203,7 @@ def test_no_orphan_config_files() -> None:
         "hydra",
         "hydra/launcher",
         "data",
+        "data_defaults",
         "split",
         "model",
         "stage",

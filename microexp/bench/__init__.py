@@ -6,6 +6,7 @@ start-up, compilation) is excluded from the timings and reported separately.
 
     python -m microexp.bench flow [--pairs N] [--size 64] [--repeat R] [--out FILE]
     python -m microexp.bench data [--root DIR] [--batches N] [--workers 0 2] [--out FILE]
+    python -m microexp.bench long [--minutes 0.2 0.8] [--chunk 128] [--out FILE]
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from microexp.bench import predict, prep, training
+from microexp.bench import long_video, predict, prep, training
 from microexp.bench.data import _data_args, _data_run, bench_data
 from microexp.bench.flow import _flow_args, _flow_run, bench_flow
 from microexp.bench.machine import machine_info
@@ -49,6 +50,11 @@ BENCHMARKS: dict[str, Benchmark] = {
     ),
     "prep": Benchmark(
         prep.add_args, prep.run, "CASME II-sized preparation (frames + flow): torch vs OpenCV"
+    ),
+    "long": Benchmark(
+        long_video.add_args,
+        long_video.run,
+        "long videos: flow and network frames/s, peak memory at two lengths (ratio)",
     ),
 }
 

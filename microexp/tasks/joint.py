@@ -45,6 +45,7 @@ from microexp.eval.spotting_scores import APEX_KEYS
 from microexp.models.joint import JointNet, infer_clip, infer_windows
 from microexp.tasks.base import BaseTask, from_all_ranks, valid_mean, weighted_mean
 from microexp.tasks.class_weights import per_class_weights
+from microexp.tasks.video_test import VideoTest
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class JointTask(BaseTask):
         self.val_metrics = clip_metrics.clone(prefix="val/")
         self.test_metrics = clip_metrics.clone(prefix="test/")
         self.records: list[ClipRecord] = []
+        self.video_test = VideoTest()
 
     def identity(self) -> dict[str, Any]:
         return {"classes": list(self.class_names)}
@@ -268,14 +270,23 @@ class JointTask(BaseTask):
     def on_test_epoch_start(self) -> None:
         self.records = []
         self._start_epoch(self.test_metrics)
+        self.video_test = VideoTest()
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
+        if "video" in batch:  # a chunk of a long video (microexp.tasks.video_test)
+            self.video_test.step(self.net, batch, self.eval_chunk)
+            return
         self._evaluate(batch, self.test_metrics, keep=True)
 
     def on_test_epoch_end(self) -> None:
         self._log_scores(self.test_metrics)
         # under DDP each rank tested its own block of clips: all of them, in order, on every rank
         self.records = from_all_ranks(self.records)
+        if self.video_test.seen:
+            scores = self.video_test.finish(self.trainer.datamodule, self.run_dir)
+            for name, value in scores.items():
+                if isinstance(value, int | float):  # float64: metrics.json gets the exact value
+                    self.log(name, torch.tensor(value, dtype=torch.float64))
         if self.trainer.is_global_zero and self.records:
             self.write_artifacts(self.records, self.run_dir)
 

@@ -1,0 +1,66 @@
+"""The joint task's long-video test: each test video streamed chunk by chunk with the GRU state
+carried from one chunk to the next (:func:`~microexp.models.joint.infer_clip`), its intensity
+curve spotted into typed intervals, and ``spots.csv`` / ``truth.csv`` written and scored by
+:mod:`microexp.eval.megc` (as the DataModule's ``spotting`` configures)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from microexp.eval.long_videos import megc_name, truth_of, write_fold
+from microexp.models.joint import JointNet, infer_clip
+
+log = logging.getLogger(__name__)
+
+
+class VideoTest:
+    """Collects the streamed chunks of the test videos, then spots and scores them."""
+
+    def __init__(self) -> None:
+        self.hidden: torch.Tensor | None = None
+        self.curves: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+
+    @property
+    def seen(self) -> bool:
+        return bool(self.curves)
+
+    def step(self, net: JointNet, batch: dict, chunk: int) -> None:
+        """Run one chunk (batches of one, in order); a video's first chunk starts from zeros."""
+        if batch["frames"].shape[0] != 1:
+            raise ValueError("long-video test chunks come one at a time (batch size 1)")
+        if batch["first"][0]:
+            self.hidden = None
+        out = infer_clip(net, batch["frames"], batch["flow"], chunk, hidden=self.hidden)
+        self.hidden = out.hidden
+        n = int(batch["valid"][0].sum())
+        numbers = batch["frame_numbers"][0, 1 : n + 1].cpu().numpy()
+        curve = out.intensity[0, :n].float().cpu().numpy()
+        self.curves.setdefault(int(batch["video"][0]), []).append((numbers, curve))
+
+    def finish(self, datamodule: Any, out: Path) -> dict[str, Any]:
+        """Spot every test video, write the scorer's files into ``out``, return the flat
+        ``test/megc/...`` metrics."""
+        videos = datamodule.test_set.videos
+        spotting = datamodule.spotting
+        stride = datamodule.frame_stride
+        predictions = {}
+        for v, parts in sorted(self.curves.items()):
+            video = videos[v].video
+            numbers = np.concatenate([p[0] for p in parts])
+            curve = np.concatenate([p[1] for p in parts])
+            found = spotting.intervals(curve, numbers, video.fps, stride)
+            if found:
+                predictions[(megc_name(video.dataset), video.video)] = found
+        fps = {megc_name(pv.video.dataset): pv.video.fps for pv in videos}
+        metrics = write_fold(out, truth_of(pv.video for pv in videos), predictions, fps)
+        log.info(
+            "long-video spotting: %d intervals in %d videos",
+            sum(map(len, predictions.values())),
+            len(videos),
+        )
+        return metrics
