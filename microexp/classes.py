@@ -114,6 +114,10 @@ DATASET_PROTOCOLS: dict[str, dict[str, Protocol]] = {
         "3": _megc("disgust", "fear", "anger", "sadness", "happiness", "surprise"),
     },
     "composite": {"3": Protocol(MEGC2019_CLASSES, MEGC2019_GROUPS)},
+    # long videos are spotted, not recognised: their one "protocol" names the expression types
+    # (the network's class head is not trained on them)
+    "casme_sq": {"types": Protocol.of(("macro", "micro"))},
+    "samm_lv": {"types": Protocol.of(("macro", "micro"))},
 }
 
 

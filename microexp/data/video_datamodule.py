@@ -73,7 +73,7 @@ class VideoDataModule(pl.LightningDataModule):
         cache_chunk: int = 256,
         intensity: str = "linear",
         compensate_head: bool = True,
-        protocol: str = "5",
+        protocol: str = "types",
         split: str = "loso",
         fold: int = 0,
         val_subjects: int = 0,
@@ -199,9 +199,9 @@ class VideoDataModule(pl.LightningDataModule):
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        from microexp.classes import PROTOCOLS
+        from microexp.classes import protocol_of
 
-        return PROTOCOLS[self.protocol]
+        return protocol_of(self.store.dataset, self.protocol).classes
 
     def summary(self) -> dict[str, Any]:
         """What the run summary reports about the data (``clips`` counts videos)."""

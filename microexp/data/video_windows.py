@@ -53,6 +53,7 @@ def video_item(pv: PreparedVideo, start: int, steps: int) -> dict[str, Any]:
         "offset": -1,
         "subject": pv.subject,
         "episode": pv.video.video,
+        "dataset": pv.video.dataset,
         "frame_numbers": torch.from_numpy(numbers),
     }
 
