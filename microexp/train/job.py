@@ -18,7 +18,7 @@ import hydra
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
 
-from microexp.checkpoints import CheckpointError, write_match
+from microexp.checkpoints import CheckpointError, training_fps, write_match
 from microexp.data.records import DataFormatError
 from microexp.train.checks import check_config, in_search, tuning_subjects
 from microexp.train.config import (
@@ -51,7 +51,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
 
     model = _model(cfg, datamodule)
     key = run_key(cfg, datamodule, stage)
-    model.meta = run_meta(cfg, key)
+    model.meta = run_meta(cfg, key, training_fps(c.clip.fps for c in datamodule.data.clips))
     write_match(run_dir / "checkpoints", key)
     hand_off = (
         prepare_backbones(cfg, model, datamodule, run_dir, train) if stage == "joint" else {}
