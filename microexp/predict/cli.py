@@ -17,6 +17,7 @@ from pathlib import Path
 from microexp.checkpoints import CheckpointError
 from microexp.data.frames import IMAGE_SUFFIXES
 from microexp.predict.errors import PredictError
+from microexp.predict.live import LIVE_CHUNK, run_live
 from microexp.predict.predictor import COMPILE_MIN_FRAMES, MAX_INTERVAL_S, Predictor
 from microexp.predict.streaming import DEFAULT_CHUNK
 from microexp.predict.writers import summary, write_outputs
@@ -36,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("predictions"), help="output folder")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if present)")
     parser.add_argument(
-        "--chunk", type=int, default=DEFAULT_CHUNK, help="steps per forward pass (memory bound)"
+        "--chunk",
+        type=int,
+        default=None,
+        help=f"steps per forward pass (memory bound; default {DEFAULT_CHUNK}, live "
+        f"{LIVE_CHUNK}: an interval closes at most this many steps late)",
     )
     parser.add_argument(
         "--no-face",
@@ -115,7 +120,7 @@ def run(args: argparse.Namespace) -> str:
         args.device,
         stride=args.stride,
         fps=args.fps,
-        chunk=args.chunk,
+        chunk=(LIVE_CHUNK if args.live else DEFAULT_CHUNK) if args.chunk is None else args.chunk,
         detect_face=not args.no_face,
         register=args.register,
         max_interval_s=args.max_interval,
@@ -123,9 +128,8 @@ def run(args: argparse.Namespace) -> str:
         progress=not args.no_progress,
     )
     if args.live:
-        from microexp.predict.live import run_live
-
-        return run_live(predictor, args.input)
+        run_live(predictor, args.input)  # its output is the JSON lines
+        return ""
     pred = predictor.run(Path(args.input))
     files = write_outputs(pred, predictor.model, args.out)
     return summary(pred, predictor.model, files)
@@ -145,5 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    print(text)
+    if text:
+        print(text)
     return 0
