@@ -41,7 +41,7 @@ def read(path: Path | str, stage: str | None = None, *, resumable: bool = False)
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         why = f"{type(exc).__name__}: {first}"
         if "weights_only" in str(exc):  # never torch's advice to load unsafely
-            why = "a safe (weights_only) load refuses it"
+            why = "it holds Python objects that a safe load refuses"
         raise CheckpointError(
             f"cannot load checkpoint {path}: damaged, cut short or not a checkpoint ({why})"
         ) from exc
