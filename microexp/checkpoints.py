@@ -9,7 +9,8 @@ what another run must share with it to reuse (stage hand-off) or resume it (:fun
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,12 @@ def read(path: Path | str, stage: str | None = None, *, resumable: bool = False)
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types on damaged files
-        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        why = f"{type(exc).__name__}: {first}"
+        if "weights_only" in str(exc):  # never torch's advice to load unsafely
+            why = "it holds Python objects that a safe load refuses"
         raise CheckpointError(
-            f"cannot load checkpoint {path}: damaged, cut short or not a checkpoint "
-            f"({type(exc).__name__}: {why})"
+            f"cannot load checkpoint {path}: damaged, cut short or not a checkpoint ({why})"
         ) from exc
     if not isinstance(ckpt, dict) or not isinstance(ckpt.get("state_dict", ckpt), dict):
         raise CheckpointError(f"checkpoint {path} holds no state_dict: not a training checkpoint")
@@ -96,23 +99,40 @@ def match_key(
 
 
 def checkpoint_meta(
-    model: Mapping[str, Any], data: Mapping[str, Any], key: dict[str, Any] | None = None
+    model: Mapping[str, Any],
+    data: Mapping[str, Any],
+    key: dict[str, Any] | None = None,
+    fps: float | None = None,
 ) -> dict[str, Any]:
     """What a checkpoint carries to be used alone (inference), from the run's resolved ``model``
-    and ``data`` settings: the network's config, input size, frame stride, flow backend and
-    parameters, spotting settings, and the match ``key``."""
+    and ``data`` settings: the network's config, input size, how faces were squared, the frame
+    stride and the frame rate of the training clips (``fps``: a step spans ``frame_stride /
+    fps`` seconds), the flow (backend, parameters, reference frame, lag, size, head motion),
+    spotting settings, and the match ``key``."""
     return {
         "net": model["net"],
         "image_size": data["size"],
+        "square": data.get("square", "crop"),
         "frame_stride": data["frame_stride"],
+        "fps": fps,
         "flow": {
             "backend": data["flow_backend"],
             "params": data["flow_params"],
             "compensate_head": data["compensate_head"],
+            "reference": data.get("flow_reference"),
+            "lag": data.get("flow_lag"),
+            "size": data.get("flow_size"),
         },
         "spot": model.get("spot"),
         "match": key,
     }
+
+
+def training_fps(rates: Iterable[float]) -> float | None:
+    """The frame rate a run trained at: that of its clips (the most common one when a mixed
+    set has several; None for no clip)."""
+    counts = Counter(float(r) for r in rates)
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def write_match(folder: Path, key: dict[str, Any]) -> Path:

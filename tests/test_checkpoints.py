@@ -77,16 +77,33 @@ def test_match_key_leaves_out_where_files_are() -> None:
 
 
 def test_checkpoint_meta() -> None:
-    meta = checkpoints.checkpoint_meta(MODEL, DATA, {"stage": "joint"})
+    data = {**DATA, "flow_reference": "lag", "flow_lag": 8, "flow_size": 128, "square": "pad"}
+    meta = checkpoints.checkpoint_meta(MODEL, data, {"stage": "joint"}, fps=200.0)
     assert meta == {
         "net": MODEL["net"],
         "image_size": 64,
+        "square": "pad",
         "frame_stride": 4,
-        "flow": {"backend": "opencv", "params": {}, "compensate_head": True},
+        "fps": 200.0,
+        "flow": {
+            "backend": "opencv",
+            "params": {},
+            "compensate_head": True,
+            "reference": "lag",
+            "lag": 8,
+            "size": 128,
+        },
         "spot": None,
         "match": {"stage": "joint"},
     }
-    assert checkpoints.checkpoint_meta({"net": {}}, DATA)["spot"] is None
+    old = checkpoints.checkpoint_meta({"net": {}}, DATA)
+    assert old["spot"] is None and old["fps"] is None and old["flow"]["reference"] is None
+
+
+def test_training_fps_is_the_clips_rate() -> None:
+    assert checkpoints.training_fps([200.0] * 3) == 200.0
+    assert checkpoints.training_fps([30.0, 200.0, 200.0]) == 200.0  # a mixed set: the most common
+    assert checkpoints.training_fps([]) is None
 
 
 def test_find_the_newest_matching(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from microexp.bench import long_video, predict, prep, training
+from microexp.bench import live, long_video, predict, prep, training
 from microexp.bench.data import _data_args, _data_run, bench_data
 from microexp.bench.flow import _flow_args, _flow_run, bench_flow
 from microexp.bench.machine import machine_info
@@ -47,6 +47,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     ),
     "predict": Benchmark(
         predict.add_args, predict.run, "inference input frames/s (flow + network, chunked)"
+    ),
+    "live": Benchmark(
+        live.add_args, live.run, "predict --live: input frames/s at stride 1 vs the 30 fps target"
     ),
     "prep": Benchmark(
         prep.add_args, prep.run, "CASME II-sized preparation (frames + flow): torch vs OpenCV"

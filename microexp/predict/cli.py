@@ -1,8 +1,10 @@
 """``python -m microexp.predict CKPT INPUT [--out DIR] [--device cpu|cuda] [--chunk N]
-[--no-face] [--stride S] [--compile-flow auto|on|off] [--no-progress]``: CKPT is the
-``checkpoints/last.ckpt`` of a ``stage=joint`` run, INPUT a video file (anything OpenCV reads)
-or a folder of frames. Writes ``intensity.csv``, ``intervals.json`` and ``fig2.png`` into
-``--out`` and prints a short summary; bad input is ``error: ...`` and exit status 2."""
+[--no-face] [--no-register] [--fps F] [--stride S] [--max-interval S] [--live]
+[--compile-flow auto|on|off] [--no-progress]``: CKPT is the ``checkpoints/last.ckpt`` of a
+``stage=joint`` run, INPUT a video file (anything OpenCV reads) or a folder of frames (with
+``--live``: a camera index or a video played in real time, one JSON line per interval). Writes
+``intensity.csv``, ``intervals.json`` and ``fig2.png`` into ``--out`` and prints a short
+summary; bad input is ``error: ...`` and exit status 2."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ import sys
 from pathlib import Path
 
 from microexp.checkpoints import CheckpointError
+from microexp.data.frames import IMAGE_SUFFIXES
 from microexp.predict.errors import PredictError
-from microexp.predict.predictor import COMPILE_MIN_FRAMES, Predictor
+from microexp.predict.live import LIVE_CHUNK, run_live
+from microexp.predict.predictor import COMPILE_MIN_FRAMES, MAX_INTERVAL_S, Predictor
 from microexp.predict.streaming import DEFAULT_CHUNK
 from microexp.predict.writers import summary, write_outputs
 
@@ -26,11 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
         "with a trained joint network.",
     )
     parser.add_argument("ckpt", type=Path, help="checkpoints/last.ckpt of a stage=joint run")
-    parser.add_argument("input", type=Path, help="a video file or a folder of frames")
+    parser.add_argument(
+        "input",
+        help="a video file or a folder of frames (--live: a camera index or a video file)",
+    )
     parser.add_argument("--out", type=Path, default=Path("predictions"), help="output folder")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if present)")
     parser.add_argument(
-        "--chunk", type=int, default=DEFAULT_CHUNK, help="steps per forward pass (memory bound)"
+        "--chunk",
+        type=int,
+        default=None,
+        help=f"steps per forward pass (memory bound; default {DEFAULT_CHUNK}, live "
+        f"{LIVE_CHUNK}: an interval closes at most this many steps late)",
     )
     parser.add_argument(
         "--no-face",
@@ -38,10 +49,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="no face detection: the frames are already cropped to the face",
     )
     parser.add_argument(
+        "--register",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="register every frame's face to the first frame's, removing head motion "
+        "(--no-register: the first frame's crop for every frame)",
+    )
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="the input's frame rate (a folder's; a video's own rate otherwise)",
+    )
+    parser.add_argument(
         "--stride",
         type=int,
         default=None,
-        help="frames per network step (default: the checkpoint's frame_stride)",
+        help="frames per network step (default: those spanning the training step's time)",
+    )
+    parser.add_argument(
+        "--max-interval",
+        type=float,
+        default=MAX_INTERVAL_S,
+        help=f"warn of intervals longer than this many seconds (default {MAX_INTERVAL_S})",
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="read INPUT as a stream (a camera index, or a video played in real time), "
+        "frames dropped when behind, one JSON line per interval as soon as it closes",
     )
     parser.add_argument(
         "--compile-flow",
@@ -55,25 +91,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Suffixes of the files users pass by mistake (a video or frame given as the checkpoint).
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
+CHECKPOINT_SUFFIXES = {".ckpt", ".pt", ".pth"}
+USAGE = "usage: python -m microexp.predict CKPT INPUT [options] (the checkpoint comes first)"
+
+
+def check_arguments(ckpt: Path, source: str) -> None:
+    """A usage error for arguments in the wrong places (a video, frame or folder given as the
+    checkpoint, or a checkpoint as the input)."""
+    wrong = []
+    if ckpt.is_dir() or ckpt.suffix.lower() in VIDEO_SUFFIXES | IMAGE_SUFFIXES:
+        wrong.append(f"{ckpt} looks like an input, not a checkpoint")
+    if Path(source).suffix.lower() in CHECKPOINT_SUFFIXES:
+        wrong.append(f"{source} looks like a checkpoint, not an input")
+    if wrong:
+        raise PredictError(f"{'; '.join(wrong)}. {USAGE}")
+
+
 def run(args: argparse.Namespace) -> str:
     """Everything the command does; returns the summary. Raises :class:`PredictError` or
     :class:`~microexp.checkpoints.CheckpointError`."""
-    if args.chunk < 1:
-        raise PredictError(f"--chunk must be >= 1, got {args.chunk}")
-    if args.stride is not None and args.stride < 1:
-        raise PredictError(f"--stride must be >= 1, got {args.stride}")
-    if not args.input.exists():
+    check_arguments(args.ckpt, args.input)
+    if not args.live and not Path(args.input).exists():
         raise PredictError(f"input {args.input} does not exist")
     predictor = Predictor.from_checkpoint(
         args.ckpt,
         args.device,
         stride=args.stride,
-        chunk=args.chunk,
+        fps=args.fps,
+        chunk=(LIVE_CHUNK if args.live else DEFAULT_CHUNK) if args.chunk is None else args.chunk,
         detect_face=not args.no_face,
+        register=args.register,
+        max_interval_s=args.max_interval,
         compile_flow={"auto": None, "on": True, "off": False}[args.compile_flow],
         progress=not args.no_progress,
     )
-    pred = predictor.run(args.input)
+    if args.live:
+        run_live(predictor, args.input)  # its output is the JSON lines
+        return ""
+    pred = predictor.run(Path(args.input))
     files = write_outputs(pred, predictor.model, args.out)
     return summary(pred, predictor.model, files)
 
@@ -92,5 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    print(text)
+    if text:
+        print(text)
     return 0

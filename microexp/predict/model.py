@@ -17,6 +17,7 @@ from microexp.flow.params import TVL1Params
 from microexp.flow.reference import FlowReference
 from microexp.models.joint import JointNet
 from microexp.predict.errors import PredictError
+from microexp.predict.run_status import RunStatus, run_status
 
 JOINT_TARGET = "microexp.models.joint.JointNet"
 
@@ -33,6 +34,7 @@ class Model:
     classes: tuple[str, ...]
     image_size: int = 64
     frame_stride: int = 1
+    fps: float | None = None  # the training clips' frame rate (None: not recorded)
     flow_backend: str = "torch"
     flow_params: TVL1Params = field(default_factory=TVL1Params)
     flow_reference: str = "onset"
@@ -43,6 +45,7 @@ class Model:
     spot: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SPOT))
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     path: Path | None = None
+    run: RunStatus = field(default_factory=lambda: RunStatus("unknown"))
 
     def __post_init__(self) -> None:
         if self.frame_stride < 1:
@@ -68,7 +71,8 @@ class Model:
         """One line: classes, input size, stride, flow."""
         return (
             f"joint network (width {self.net.width}), {len(self.classes)} classes, "
-            f"{self.image_size}x{self.image_size} input, frame stride {self.frame_stride}, "
+            f"{self.image_size}x{self.image_size} input, frame stride {self.frame_stride}"
+            f"{f' at {self.fps:g} fps' if self.fps else ''}, "
             f"{self.flow_backend} TV-L1 flow from the {self.flow_reference} frame at "
             f"{self.flow_size}x{self.flow_size}, faces squared by {self.square}"
             f"{', head motion compensated' if self.compensate_head else ''}, on {self.device}"
@@ -139,10 +143,11 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> Mo
         classes=classes,
         image_size=image_size,
         frame_stride=int(meta["frame_stride"]),
+        fps=float(meta["fps"]) if meta.get("fps") else None,
         flow_backend=backend,
         flow_params=params,
         # checkpoints written before these were recorded: flow between steps at the input size
-        flow_reference=str(flow.get("reference", "previous")),
+        flow_reference=str(flow.get("reference") or "previous"),
         flow_lag=int(flow.get("lag") or 0),
         flow_size=int(flow.get("size") or image_size),
         square=str(meta.get("square", "crop")),
@@ -150,6 +155,7 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> Mo
         spot=dict(spot),
         device=dev,
         path=path,
+        run=run_status(path, ckpt),
     )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from microexp.eval.spotting import Interval, clip_prediction, intensity_states, spot_intervals
 from microexp.predict.crop import CropChoice
+from microexp.predict.rate import StepPlan
 
 
 @dataclass
@@ -34,6 +35,9 @@ class Prediction:
     fps: float | None = None  # the video's frame rate (None: unknown, or not a video)
     crop: CropChoice | None = None  # how the frames were cropped (None: as given)
     ignored: list[str] = field(default_factory=list)  # folder entries that are not images
+    registration: dict[str, Any] | None = None  # how faces were aligned (None: not registered)
+    plan: StepPlan | None = None  # how the step was chosen (None: the model's stride as given)
+    warnings: list[str] = field(default_factory=list)  # what deserves a second look
 
     @property
     def steps(self) -> int:
@@ -75,3 +79,20 @@ def finalize(
         frames=frames,
         seconds=seconds,
     )
+
+
+def long_intervals(intervals: list[Interval], fps: float | None, max_seconds: float) -> list[str]:
+    """A warning for each interval longer than ``max_seconds`` at ``fps`` (none when the rate
+    is unknown): a micro-expression lasts under half a second."""
+    if not fps:
+        return []
+    out = []
+    for iv in intervals:
+        seconds = (iv.end - iv.start) / fps
+        if seconds > max_seconds:
+            out.append(
+                f"frames {iv.start}-{iv.end} span {seconds:.2f} s, longer than a "
+                f"micro-expression (> {max_seconds:g} s): a macro-expression, head motion the "
+                "registration missed, or a frame rate far from the training one"
+            )
+    return out

@@ -69,17 +69,25 @@ class StreamingInference:
             self._run()
 
     def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Run what is left. Returns frame numbers (T,), intensity (T,) and probs (T, C)."""
+        """Run what is left. Returns frame numbers (T,), intensity (T,) and probs (T, C) of
+        the steps not yet :meth:`take`-n."""
         if len(self._frames) > 1:
             self._run()
+        return self.take()
+
+    def take(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The steps computed since the last call (frame numbers, intensity, probs), forgotten
+        here: a live stream keeps no history."""
         c = len(self.model.classes)
         if not self._probs:
             return np.zeros(0, np.int64), np.zeros(0), np.zeros((0, c))
-        return (
+        out = (
             np.concatenate(self._out_numbers),
             np.concatenate(self._intensity),
             np.concatenate(self._probs),
         )
+        self._out_numbers, self._intensity, self._probs = [], [], []
+        return out
 
     def flow(self, prev: torch.Tensor, nxt: torch.Tensor) -> torch.Tensor:
         """Flow of the pairs ((n, 3, F, F) uint8 at the flow size), prepared as the training

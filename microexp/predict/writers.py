@@ -90,7 +90,16 @@ def report(pred: Prediction, model: Model) -> dict[str, Any]:
         "checkpoint": str(model.path) if model.path else None,
         "frames": pred.frames,
         "fps": fps,
-        "frame_stride": model.frame_stride,
+        "frame_stride": pred.plan.stride if pred.plan else model.frame_stride,
+        "step": None
+        if pred.plan is None
+        else {
+            "frames": pred.plan.stride,
+            "ms": round(pred.plan.step_ms, 3),
+            "training_fps": pred.plan.training_fps,
+            "training_frames": pred.plan.training_stride,
+            "training_ms": round(pred.plan.training_step_ms, 3),
+        },
         "steps": pred.steps,
         "first_step_frame": int(pred.frame_numbers[0]),
         "last_step_frame": int(pred.frame_numbers[-1]),
@@ -101,6 +110,9 @@ def report(pred: Prediction, model: Model) -> dict[str, Any]:
             "face": None if crop.face is None else dataclasses.astuple(crop.face),
             "reason": crop.reason,
         },
+        "registration": pred.registration,
+        "run": model.run.as_dict(),
+        "warnings": list(pred.warnings),
         "classes": list(classes),
         "spot": model.spot,
         "intervals": intervals,
@@ -131,7 +143,12 @@ def summary(pred: Prediction, model: Model, files: dict[str, Path] | None = None
         lines.append(f"  ignored {len(pred.ignored)} entries that are not image files: {shown}")
     if pred.crop is not None:
         lines.append(f"crop: {pred.crop.reason}")
+    if pred.registration is not None:
+        lines.append(f"registration: {pred.registration['text']}")
+        lines += [f"  {note}" for note in pred.registration["notes"]]
     lines.append(f"model: {model.describe()}")
+    if pred.plan is not None:
+        lines.append(f"step: {pred.plan.describe()}")
     lines.append(
         f"predicted {pred.steps} steps (frames {int(pred.frame_numbers[0])}-"
         f"{int(pred.frame_numbers[-1])}) in {pred.seconds:.1f} s "
@@ -152,6 +169,7 @@ def summary(pred: Prediction, model: Model, files: dict[str, Path] | None = None
             f"no micro-expression spotted (peak intensity {pred.intensity.max():.2f}; spotting: "
             f"{settings}); class over the whole input: {c[pred.label]} ({pred.confidence:.2f})"
         )
+    lines += [f"warning: {w}" for w in pred.warnings]
     if files:
         lines.append("wrote " + ", ".join(str(p) for p in files.values()))
     return "\n".join(lines)

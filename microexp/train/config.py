@@ -79,6 +79,9 @@ def run_key(cfg: DictConfig, datamodule: Any, stage: str) -> dict[str, Any]:
     )
 
 
-def run_meta(cfg: DictConfig, key: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the run's checkpoints carry to be used alone (``microexp.predict``)."""
-    return checkpoint_meta(plain(cfg.model), plain(cfg.data), key)
+def run_meta(
+    cfg: DictConfig, key: dict[str, Any] | None = None, fps: float | None = None
+) -> dict[str, Any]:
+    """What the run's checkpoints carry to be used alone (``microexp.predict``); ``fps``: the
+    training clips' frame rate."""
+    return checkpoint_meta(plain(cfg.model), plain(cfg.data), key, fps)

@@ -22,7 +22,7 @@ from hydra.errors import InstantiationException
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.utilities import rank_zero_only
 
-from microexp.checkpoints import CheckpointError, write_match
+from microexp.checkpoints import CheckpointError, training_fps, write_match
 from microexp.data.records import DataFormatError
 from microexp.train.checks import check_config, in_search, tuning_subjects
 from microexp.train.cli import single_job_argv
@@ -70,7 +70,7 @@ def _fit_and_test(
     data = _prepare(datamodule)
     model = _model(cfg, datamodule)
     key = run_key(cfg, datamodule, stage)
-    model.meta = run_meta(cfg, key)
+    model.meta = run_meta(cfg, key, training_fps(_frame_rates(datamodule)))
     rank_zero_only(write_match)(run_dir / "checkpoints", key)
     hand_off = (
         prepare_backbones(cfg, model, datamodule, run_dir, train) if stage == "joint" else {}
@@ -131,6 +131,14 @@ def _fit_and_test(
             import wandb
 
             wandb.finish()
+
+
+def _frame_rates(datamodule: Any) -> list[float]:
+    """The frame rate of every clip (or long video) the run prepared."""
+    data = datamodule.data
+    if hasattr(data, "videos"):
+        return [v.video.fps for v in data.videos]
+    return [c.clip.fps for c in data.clips]
 
 
 def _check_data_root(cfg: DictConfig) -> None:

@@ -47,3 +47,13 @@ def test_registry_is_extensible() -> None:
     assert callable(b.add_args) and callable(b.run)
     with pytest.raises(SystemExit):
         bench.main(["nonexistent"])
+
+
+def test_live_benchmark_cli(capsys: pytest.CaptureFixture) -> None:
+    result = bench.main(["live", "--frames", "9", "--threads", "1"])
+    assert json.loads(capsys.readouterr().out) == result
+    live, offline = result["runs"]["live"], result["runs"]["offline"]
+    assert live["chunk"] < offline["chunk"] and live["frames_per_s"] > 0
+    assert result["live_vs_target"] == pytest.approx(live["frames_per_s"] / 30.0, rel=1e-2)
+    assert result["meets_target"] == (live["frames_per_s"] >= 30.0)
+    assert live["registration_ms_per_frame"] > 0 and result["torch_threads"] == 1

@@ -80,7 +80,7 @@ def save_untrained(stage: str, out: Path) -> Path:
     with composed([*overrides, f"stage={stage}", "data.flow_backend=opencv"]) as cfg:
         model = hydra.utils.instantiate(cfg.model)
         # the metadata microexp.train sets (the slow test checks a real training run's)
-        model.meta = run_meta(cfg)
+        model.meta = run_meta(cfg, fps=FPS)
     trainer = pl.Trainer(
         logger=False,
         enable_checkpointing=False,

@@ -25,7 +25,11 @@ def test_model_from_checkpoint(ckpts: dict[str, Path], tmp_path: Path) -> None:
     model = load_model(ckpts["joint"], "cpu")
     assert model.path == ckpts["joint"] and model.image_size == 64
     assert model.flow_backend == "opencv" and model.spot["method"] == "threshold"
-    assert "5 classes, 64x64 input, frame stride 4, opencv TV-L1 flow" in model.describe()
+    assert "5 classes, 64x64 input, frame stride 4 at 200 fps, opencv TV-L1 flow" in (
+        model.describe()
+    )
+    # what training did is what inference does: the flow's reference and size, the squaring
+    assert (model.flow_reference, model.flow_size, model.square) == ("onset", 128, "crop")
     with pytest.raises(CheckpointError, match="spatial-stage checkpoint, not a joint one"):
         load_model(ckpts["spatial"], "cpu")
     ckpt = torch.load(ckpts["joint"], map_location="cpu", weights_only=True)

@@ -36,10 +36,12 @@ def test_torch_flow_backend(ckpts: dict[str, Path], short_clip) -> None:
 
 def test_from_checkpoint_options(ckpts: dict[str, Path], short_clip) -> None:
     predictor = Predictor.from_checkpoint(ckpts["joint"], "cpu", stride=2, chunk=5)
-    assert predictor.model.frame_stride == 2 and predictor.chunk == 5
+    assert predictor.stride == 2 and predictor.chunk == 5
     pred = predictor.run(short_clip[:9])
     assert list(pred.frame_numbers) == [2, 4, 6, 8] and pred.source == "" and pred.crop is None
-    with pytest.raises(PredictError, match="frame stride must be >= 1"):
+    assert pred.plan is not None and pred.plan.stride == 2
+    assert any("cannot match the training step" in w for w in pred.warnings)
+    with pytest.raises(PredictError, match="--stride must be >= 1"):
         Predictor.from_checkpoint(ckpts["joint"], "cpu", stride=0)
     with pytest.raises(PredictError, match="--chunk must be >= 1"):
         Predictor(predictor.model, chunk=0).run(short_clip)

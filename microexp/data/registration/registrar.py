@@ -53,6 +53,8 @@ class Registrar:
         motion: ``similarity`` (rotation, scale, translation), ``affine`` or ``translation``.
         size: side of the square crop returned; None: the grown face box's own size.
         margin: how much the face box is grown for the crop (:func:`expand_box`).
+        crop_box: the part of the reference frame each crop shows (default: the face box grown
+            by ``margin``), e.g. the whole frame for frames already cropped to the face.
         fit_size: the face box's longer side, in pixels, at which motion is fitted.
         policy: when a fit fails, when to look for the face again, when to refresh.
         detector: finds the face again after it was lost (default: a
@@ -68,6 +70,7 @@ class Registrar:
         motion: Motion = "similarity",
         size: int | None = None,
         margin: float = 0.25,
+        crop_box: Box | None = None,
         fit_size: int = 160,
         policy: TrackingPolicy | None = None,
         detector: FaceDetector | None = None,
@@ -82,6 +85,7 @@ class Registrar:
         self.motion = motion
         self.size = size
         self.margin = margin
+        self._crop_box = crop_box
         self.fit_size = fit_size
         self.policy = policy or TrackingPolicy()
         self.stats = TrackingStats()
@@ -139,7 +143,7 @@ class Registrar:
         if b.width < 8 or b.height < 8 or b.x0 < 0 or b.y0 < 0 or b.x1 > w or b.y1 > h:
             raise ValueError(f"face box {b} is smaller than 8 px or leaves the {w}x{h} frame")
         self.face_box = face_box
-        self.crop_box = expand_box(face_box, reference.shape, self.margin)
+        self.crop_box = self._crop_box or expand_box(face_box, reference.shape, self.margin)
         s = min(1.0, self.fit_size / max(face_box.width, face_box.height))
         fw, fh = max(8, round(face_box.width * s)), max(8, round(face_box.height * s))
         self._fit_shape = (fw, fh)
