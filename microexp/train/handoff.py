@@ -66,6 +66,8 @@ def _end_to_end(model: Any) -> None:
             p.requires_grad_(True)
     for p in model.net.spatial.head.parameters():  # fc7/fc8: not part of the joint net
         p.requires_grad_(False)
+    # the backbones were frozen (eval mode) when built, and Lightning keeps the modes it finds
+    model.net.train()
 
 
 def _locate(
