@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from microexp.classes import protocol_of
 from microexp.data.augment import AugmentConfig, augment_batch
-from microexp.data.records import DataFormatError
+from microexp.data.records import Clip, DataFormatError
 from microexp.data.splits import SPLITS, Split, make_splits
 from microexp.data.store import ClipStore, PreparedClip, PreparedData
 from microexp.data.windows import EpochSampler, EvalShard, TrainSequences, WholeClips, collate
@@ -211,18 +211,24 @@ class MicroExpDataModule(pl.LightningDataModule):
         self.data = self.store.prepare()
         return self.data
 
+    def split_of(self, clips: Sequence[Clip]) -> Split:
+        """This run's split of ``clips`` (ValueError: too few subjects for it, a fold that does
+        not exist, releases missing for a cross-dataset split)."""
+        (split,) = make_splits(
+            self.split_name,
+            clips,
+            [self.fold],
+            val_subjects=self.val_subjects,
+            train_fraction=self.train_fraction,
+            seed=self.split_seed,
+            train_datasets=self.datasets["train"],
+            test_datasets=self.datasets["test"],
+        )
+        return split
+
     def _make_split(self, clips: Sequence[PreparedClip]) -> Split:
         try:
-            (split,) = make_splits(
-                self.split_name,
-                [c.clip for c in clips],
-                [self.fold],
-                val_subjects=self.val_subjects,
-                train_fraction=self.train_fraction,
-                seed=self.split_seed,
-                train_datasets=self.datasets["train"],
-                test_datasets=self.datasets["test"],
-            )
+            split = self.split_of([c.clip for c in clips])
         except ValueError as exc:  # too few subjects for the split, a fold that does not exist
             subjects = sorted({c.clip.subject for c in clips})
             raise DataFormatError(

@@ -97,7 +97,6 @@ def check_data(datamodule: Any) -> None:
     """Read the release (its sheet, frame tree and rows, no frame decoded) and make the split
     on its subjects, unless it is a synthetic set still to be generated."""
     from microexp.data.records import DataFormatError
-    from microexp.data.splits import make_splits
 
     store = datamodule.store
     if store.synthetic is not None and not (store.root.is_dir() and any(store.root.iterdir())):
@@ -108,15 +107,11 @@ def check_data(datamodule: Any) -> None:
         raise DataFormatError(str(exc)) from None
     if not clips:
         return  # the DataModule reports why no clip is usable, with the skips' reasons
+    split_of = getattr(datamodule, "split_of", None)
+    if split_of is None:
+        return  # the long-video DataModule makes its split from the videos when set up
     try:
-        make_splits(
-            datamodule.split_name,
-            clips,
-            [datamodule.fold],
-            val_subjects=datamodule.val_subjects,
-            train_fraction=datamodule.train_fraction,
-            seed=datamodule.split_seed,
-        )
+        split_of(clips)
     except ValueError as exc:
         subjects = sorted({c.subject for c in clips})
         raise DataFormatError(
