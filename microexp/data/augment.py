@@ -100,6 +100,15 @@ def transform_masks(mask: Tensor, params: Tensor) -> Tensor:
     return _warp(mask.float(), theta, "nearest", "zeros").to(mask.dtype)
 
 
+def apply_batch_augmentation(batch: dict, enabled: bool) -> dict:
+    """A training batch's drawn transform (its ``aug`` entry, removed) applied on the batch's
+    device when ``enabled``; evaluation batches (no ``aug``) pass unchanged."""
+    params = batch.pop("aug", None)
+    if params is not None and enabled:
+        batch = augment_batch(batch, params)
+    return batch
+
+
 def augment_batch(batch: dict, params: Tensor) -> dict:
     """Transform a batch's ``frames``, ``flow`` and ``mask`` in place (same transform per item
     for all three) and return it."""

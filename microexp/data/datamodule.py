@@ -20,7 +20,7 @@ import pytorch_lightning as pl
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from microexp.classes import protocol_of
-from microexp.data.augment import AugmentConfig, augment_batch
+from microexp.data.augment import AugmentConfig, apply_batch_augmentation
 from microexp.data.records import Clip, DataFormatError
 from microexp.data.splits import SPLITS, Split, make_splits
 from microexp.data.store import ClipStore, PreparedClip, PreparedData
@@ -310,10 +310,7 @@ class MicroExpDataModule(pl.LightningDataModule):
 
     def on_after_batch_transfer(self, batch: dict, dataloader_idx: int) -> dict:
         """Apply the per-sequence similarity transform on the device (training batches)."""
-        params = batch.pop("aug", None)
-        if params is not None and self.augment.enabled:
-            batch = augment_batch(batch, params)
-        return batch
+        return apply_batch_augmentation(batch, self.augment.enabled)
 
     # ---------------------------------------------------------------- reporting
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader, Dataset
 
-from microexp.data.augment import augment_batch
+from microexp.classes import protocol_of
+from microexp.data.augment import apply_batch_augmentation
 from microexp.data.datamodule import _augment_config
 from microexp.data.records import DataFormatError
 from microexp.data.splits import Split, holdout_split, loso_split
@@ -192,15 +193,11 @@ class VideoDataModule(pl.LightningDataModule):
 
     def on_after_batch_transfer(self, batch: dict, dataloader_idx: int) -> dict:
         """Apply the per-window similarity transform on the device (training batches)."""
-        params = batch.pop("aug", None)
-        if params is not None and self.augment.enabled:
-            batch = augment_batch(batch, params)
-        return batch
+        return apply_batch_augmentation(batch, self.augment.enabled)
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        from microexp.classes import protocol_of
-
+        """The classes of the dataset's protocol (the expression types for long videos)."""
         return protocol_of(self.store.dataset, self.protocol).classes
 
     def summary(self) -> dict[str, Any]:
