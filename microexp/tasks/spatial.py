@@ -13,6 +13,7 @@ from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import BinaryJaccardIndex
 
+from microexp.eval.gates import MIN_OUTSIDE_FRACTION
 from microexp.eval.metrics import FrameAUROC
 from microexp.tasks.base import BaseTask
 
@@ -44,7 +45,10 @@ class SegmentationTask(BaseTask):
         self.pos_weight = pos_weight
         self.steps_per_sequence = steps_per_sequence
         self.eval_chunk = eval_chunk
-        metrics = MetricCollection({"iou": BinaryJaccardIndex(), "auc": FrameAUROC()})
+        # inside/outside AUC only where enough frames lie outside the intervals (clips cut at
+        # onset..offset have none): otherwise it is not logged at all, never NaN
+        auc = FrameAUROC(min_negative_fraction=MIN_OUTSIDE_FRACTION)
+        metrics = MetricCollection({"iou": BinaryJaccardIndex(), "auc": auc})
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
 
@@ -98,13 +102,26 @@ class SegmentationTask(BaseTask):
         metrics["auc"].update(probs.mean(dim=(1, 2, 3)), batch["inside"][valid].long())
         n = int(valid.sum())
         self.log(f"{prefix}/loss", self._loss(logits, target), batch_size=n)
-        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=n)
+        self.log(f"{prefix}/iou", metrics["iou"], on_step=False, on_epoch=True, batch_size=n)
+
+    def _log_auc(self, metrics: MetricCollection, prefix: str) -> None:
+        """The epoch's frame AUC, when it is defined on the frames seen."""
+        value = metrics["auc"].compute()
+        if torch.isfinite(value):
+            self.log(f"{prefix}/auc", value.float())
+        metrics["auc"].reset()
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, self.val_metrics, "val")
 
+    def on_validation_epoch_end(self) -> None:
+        self._log_auc(self.val_metrics, "val")
+
     def test_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, self.test_metrics, "test")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_auc(self.test_metrics, "test")
 
 
 class SpatialTask(SegmentationTask):
