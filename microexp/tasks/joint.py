@@ -58,7 +58,12 @@ class JointTask(BaseTask):
         optimizer, scheduler: see :class:`BaseTask`.
         class_names: the class names of the protocol.
         class_loss_weight, intensity_weight: loss = class_loss_weight * CE + intensity_weight
-            * L1.
+            * the intensity loss.
+        intensity_loss: ``l1`` (the paper) or ``mse`` (squared error: its gradient grows with
+            the error, so a curve that is mostly 0 does not pull a sigmoid into saturation).
+        intensity_balance: weigh the frames inside the intervals as much, in all, as those
+            outside (long videos are mostly neutral face: unweighted, predicting 0 everywhere
+            is nearly optimal).
         class_weights: per-class weights of the CE (:mod:`microexp.tasks.class_weights`):
             ``none``, ``balanced`` (inverse frequency of ``class_counts``) or one weight per
             class. The weighted CE is ``sum(w[y] * ce) / sum(w[y])`` over the class-loss steps
@@ -83,6 +88,8 @@ class JointTask(BaseTask):
         class_names: Sequence[str] = CLASSES_5,
         class_loss_weight: float = 1.0,
         intensity_weight: float = 1.0,
+        intensity_loss: str = "l1",
+        intensity_balance: bool = False,
         class_weights: str | Sequence[float] | None = "none",
         class_counts: Sequence[int] | None = None,
         class_loss_frames: str = "all",
@@ -101,7 +108,11 @@ class JointTask(BaseTask):
         self.register_buffer(
             "ce_weights", None if weights is None else torch.tensor(weights), persistent=False
         )
+        if intensity_loss not in ("l1", "mse"):
+            raise ValueError(f"intensity_loss must be 'l1' or 'mse', not {intensity_loss!r}")
         self.intensity_weight = intensity_weight
+        self.intensity_loss = intensity_loss
+        self.intensity_balance = intensity_balance
         self.class_loss_frames = class_loss_frames
         self.spot = dict(DEFAULT_SPOT if spot is None else spot)
         self.eval_chunk = eval_chunk
@@ -134,8 +145,8 @@ class JointTask(BaseTask):
         return self.net(frames, flow, hidden)
 
     def losses(self, batch: dict) -> dict[str, torch.Tensor]:
-        """Cross-entropy at every (valid) step, weighted by class if asked, and L1 on
-        intensity."""
+        """Cross-entropy at every (valid) step, weighted by class if asked, and the intensity
+        loss."""
         out = self(batch["frames"], batch["flow"])
         valid = batch["valid"]
         steps = out.logits.shape[1]
@@ -150,16 +161,29 @@ class JointTask(BaseTask):
             ce = valid_mean(ce_all, class_mask)
         else:
             ce = weighted_mean(ce_all, class_mask * self.ce_weights[labels.clamp(min=0)])
-        l1 = valid_mean((out.intensity - batch["intensity"]).abs(), valid)
-        loss = self.class_loss_weight * ce + self.intensity_weight * l1
+        intensity = self.intensity_term(out.intensity, batch["intensity"], valid, batch["inside"])
+        loss = self.class_loss_weight * ce + self.intensity_weight * intensity
         return {
             "loss": loss,
             "ce": ce,
-            "l1": l1,
+            "intensity": intensity,
             "logits": out.logits,
             "mask": class_mask,
             "labels": labels,
         }
+
+    def intensity_term(
+        self, pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor, inside: torch.Tensor
+    ) -> torch.Tensor:
+        """The intensity loss over the valid steps ``(B, T)``, balanced inside/outside if
+        asked."""
+        error = pred - target
+        per_step = error.abs() if self.intensity_loss == "l1" else error.square()
+        if not self.intensity_balance:
+            return valid_mean(per_step, valid)
+        inner, outer = valid & inside, valid & ~inside
+        weights = inner / inner.sum().clamp(min=1) + outer / outer.sum().clamp(min=1)
+        return weighted_mean(per_step, weights)
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         parts = self.losses(batch)
@@ -170,7 +194,7 @@ class JointTask(BaseTask):
             self.train_metrics.update(parts["logits"][mask], parts["labels"][mask])
         self.log("train/loss", parts["loss"], prog_bar=True, batch_size=n)
         self.log("train/ce", parts["ce"], batch_size=n)
-        self.log("train/l1", parts["l1"], batch_size=n)
+        self.log("train/intensity", parts["intensity"], batch_size=n)
         self.log_dict(self.train_metrics, on_step=False, on_epoch=True, batch_size=n)
         return parts["loss"]
 

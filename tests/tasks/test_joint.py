@@ -95,7 +95,7 @@ L1 = 0.9 / 6
 def test_class_loss_on_every_valid_step() -> None:
     parts = _task("all").losses(_batch([0, 2, 1]))
     assert parts["ce"].item() == pytest.approx(sum(CE0 + CE1) / 6, abs=1e-6)
-    assert parts["l1"].item() == pytest.approx(L1, abs=1e-6)
+    assert parts["intensity"].item() == pytest.approx(L1, abs=1e-6)
     assert parts["mask"].tolist() == _batch([0, 2, 1])["valid"].tolist()
 
 
@@ -104,7 +104,7 @@ def test_class_loss_masked_to_the_interval() -> None:
     # inside [onset, offset]: clip 0 steps 1 and 2, clip 1 step 0
     assert parts["ce"].item() == pytest.approx((CE0[1] + CE0[2] + CE1[0]) / 3, abs=1e-6)
     assert parts["mask"].sum().item() == 3
-    assert parts["l1"].item() == pytest.approx(L1, abs=1e-6)  # the L1 is not masked
+    assert parts["intensity"].item() == pytest.approx(L1, abs=1e-6)  # not masked
 
 
 def test_unknown_labels_have_no_class_loss() -> None:
@@ -304,3 +304,24 @@ def test_evaluation_runs_in_the_datamodules_windows(window, expected) -> None:
     task._trainer = SimpleNamespace(datamodule=SimpleNamespace(eval_window=window))
     _, intensity = task.infer(torch.zeros(1, 6, 3, 4, 4), torch.zeros(1, 5, 2, 4, 4))
     assert intensity[0].tolist() == expected
+
+
+def test_intensity_loss_mse_and_inside_outside_balance() -> None:
+    pred = torch.tensor([[0.0, 0.0, 0.0, 0.0, 0.5]])
+    target = torch.tensor([[0.0, 0.0, 0.0, 1.0, 1.0]])
+    valid = torch.ones(1, 5, dtype=torch.bool)
+    inside = torch.tensor([[False, False, False, True, True]])
+    # errors 0, 0, 0, 1, 0.5: three steps outside, two inside
+    assert _task().intensity_term(pred, target, valid, inside).item() == pytest.approx(1.5 / 5)
+    mse = _task(intensity_loss="mse")
+    assert mse.intensity_term(pred, target, valid, inside).item() == pytest.approx(1.25 / 5)
+    balanced = _task(intensity_loss="mse", intensity_balance=True)
+    # inside mean 0.625, outside mean 0: each half of the loss
+    assert balanced.intensity_term(pred, target, valid, inside).item() == pytest.approx(0.3125)
+    # a window with no step inside: the outside steps alone
+    none_inside = torch.zeros_like(inside)
+    assert balanced.intensity_term(pred, target, valid, none_inside).item() == pytest.approx(
+        1.25 / 5
+    )
+    with pytest.raises(ValueError, match="intensity_loss"):
+        _task(intensity_loss="huber")
