@@ -56,6 +56,8 @@ def test_quick_is_the_default_and_paper_is_faithful() -> None:
         "class_loss_frames": "all",
         "temporal_features": "likelihood",
         "intensity_weight": 1.0,
+        "intensity_loss": "l1",
+        "intensity_balance": False,
     }
     assert paper["model"]["class_loss_frames"] == "all"
     assert paper["model"]["net"]["temporal_features"] == "likelihood"
