@@ -102,14 +102,15 @@ def check_data(datamodule: Any) -> None:
     if store.synthetic is not None and not (store.root.is_dir() and any(store.root.iterdir())):
         return  # generated on first use, then read by the same reader
     try:
-        clips = store.read().clips
+        found = store.read()
     except FileNotFoundError as exc:
         raise DataFormatError(str(exc)) from None
-    if not clips:
-        return  # the DataModule reports why no clip is usable, with the skips' reasons
     split_of = getattr(datamodule, "split_of", None)
     if split_of is None:
         return  # the long-video DataModule makes its split from the videos when set up
+    clips = found.clips
+    if not clips:
+        return  # the DataModule reports why no clip is usable, with the skips' reasons
     try:
         split_of(clips)
     except ValueError as exc:

@@ -129,3 +129,14 @@ def test_cli_gpu_error_is_one_line_before_any_data(tmp_path: Path) -> None:
     ]
     assert "no GPU is visible" not in out.stdout  # said once
     _nothing_prepared(tmp_path)
+
+
+def test_preflight_reads_a_long_video_release_already_on_disk(tmp_path: Path) -> None:
+    from microexp.data.synthetic import generate_videos
+    from microexp.data.video_datamodule import VideoDataModule
+    from microexp.train.preflight import check_data
+
+    root = tmp_path / "casme_sq"
+    generate_videos(root, layout="casme_sq", subjects=2, videos=1, minutes=0.04, progress=False)
+    # a second run on a set already written (the first one generates it and skips the check)
+    check_data(VideoDataModule(str(root), cache_dir=str(tmp_path / "cache"), progress=False))
