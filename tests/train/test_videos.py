@@ -53,6 +53,8 @@ def test_samm_long_videos_compose_at_a_quarter_of_200_fps(tmp_path: Path) -> Non
         assert cfg.data.dataset == "samm_lv" and cfg.data.frame_stride == 4
         assert cfg.data.flow_lag == 24 and cfg.data.flow_lag % cfg.data.frame_stride == 0
         assert cfg.stage.pretrained == "none"
+        assert cfg.model.intensity_loss == "mse" and cfg.model.intensity_balance is True
         assert cfg.data._target_.endswith("VideoDataModule")
     with composed(["data=casme2", *paths]) as cfg:  # clips keep their recipe
         assert cfg.stage.pretrained == "auto" and cfg.data.frame_stride == 4
+        assert cfg.model.intensity_loss == "l1" and cfg.model.intensity_balance is False
