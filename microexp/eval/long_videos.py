@@ -12,7 +12,9 @@ video's frame rate and the frame stride) come from :func:`~microexp.eval.spottin
 * ``method=peak`` (the default; the MEGC 2019/2020 baseline's rule): the level is
   ``mean + p * (max - mean)`` of the video's smoothed curve; every peak at or above it (peaks
   closer than ``distance_s`` to a higher one dropped) gives the interval ``peak +-
-  half_width_s``, or, with ``half_width_s`` null, the run above the level around it.
+  half_width_s``, or, with ``half_width_s`` null, the run above the level around it, or, with
+  ``width_level``, the run above ``mean + width_level * (peak - mean)`` around it (each
+  interval as wide as its own peak).
 
 An interval of at most ``micro_max_s`` (0.5 s) is micro, a longer one macro.
 
@@ -23,6 +25,7 @@ An interval of at most ``micro_max_s`` (0.5 s) is micro, a longer one macro.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,6 +57,7 @@ class VideoSpotting:
     threshold: float = 0.3
     p: float = 0.5
     half_width_s: float | None = None
+    width_level: float | None = None
     distance_s: float = 0.5
     smooth_s: float = 0.1
     min_length_s: float = 0.1
@@ -82,6 +86,7 @@ class VideoSpotting:
             p=self.p,
             half_width=half,
             distance=steps(self.distance_s),
+            width_level=self.width_level,
         )
         micro = self.micro_max_s * fps
         return [
@@ -103,6 +108,23 @@ def truth_of(videos: Iterable[Video]) -> Truth:
         ]
         for v in videos
     }
+
+
+def write_curves(
+    out: Path, curves: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+) -> Path:
+    """``curves.csv``: ``dataset,video,frame,intensity`` for every chain frame of every video
+    (``curves[(dataset, video)] = (frame numbers, intensity)``), for plots and other rules."""
+    path = out / "curves.csv"
+    out.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(("dataset", "video", "frame", "intensity"))
+        for (dataset, video), (numbers, curve) in curves.items():
+            w.writerows(
+                (dataset, video, int(n), f"{float(c):.6g}") for n, c in zip(numbers, curve)
+            )
+    return path
 
 
 def write_fold(

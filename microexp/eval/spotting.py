@@ -113,7 +113,7 @@ def _peaks(y: np.ndarray, distance: int) -> list[int]:
 
 
 def _peak_spans(
-    y: np.ndarray, p: float, half_width: int | None, distance: int
+    y: np.ndarray, p: float, half_width: int | None, distance: int, width_level: float | None
 ) -> list[tuple[int, int]]:
     """The MEGC baseline's spans: around each peak at or above ``mean + p * (max - mean)``."""
     mean, top = float(y.mean()), float(y.max())
@@ -129,9 +129,22 @@ def _peak_spans(
             continue
         if half_width is not None:
             spans.append((max(idx - half_width, 0), min(idx + half_width, y.size - 1)))
+        elif width_level is not None:
+            span = _run_around(y >= mean + width_level * (y[idx] - mean), idx)
+            if y[span[0] : span[1] + 1].max() <= y[idx]:  # else a higher peak's span holds it
+                spans.append(span)
         else:
             spans.append(next(r for r in runs if r[0] <= idx <= r[1]))
     return sorted(set(spans))
+
+
+def _run_around(mask: np.ndarray, idx: int) -> tuple[int, int]:
+    """The run of True entries of ``mask`` that holds ``idx`` (``mask[idx]`` is True)."""
+    outside = np.flatnonzero(~mask)
+    before, after = outside[outside < idx], outside[outside > idx]
+    start = int(before[-1]) + 1 if before.size else 0
+    end = int(after[0]) - 1 if after.size else mask.size - 1
+    return start, end
 
 
 def spot_intervals(
@@ -145,6 +158,7 @@ def spot_intervals(
     p: float = 0.5,
     half_width: int | None = None,
     distance: int = 1,
+    width_level: float | None = None,
 ) -> list[Interval]:
     """Spot expression intervals in a per-frame intensity curve.
 
@@ -156,8 +170,11 @@ def spot_intervals(
       ``mean + p * (max - mean)`` of the smoothed curve (``threshold`` is ignored); every local
       maximum at or above it (peaks closer than ``distance`` frames to a higher one dropped) gives
       an interval: ``[peak - half_width, peak + half_width]`` clipped to the clip when
-      ``half_width`` is set, else the run of frames above the threshold around the peak. A flat
-      curve (max == mean) has no peaks.
+      ``half_width`` is set, else the run of frames above the threshold around the peak, or,
+      with ``width_level``, the run at or above ``mean + width_level * (peak - mean)`` around
+      it (each interval as wide as its own peak is high: 0.5 = its full width at half its
+      height above the mean; a peak whose run holds a higher frame gives none). A flat curve
+      (max == mean) has no peaks.
 
     Intervals shorter than ``min_length`` frames are dropped. Each interval's ``score`` is the
     peak of the smoothed curve inside it and ``peak`` that frame's number. Indices map to
@@ -171,13 +188,15 @@ def spot_intervals(
         raise ValueError(f"intensity {y.shape} and frame_numbers {frames.shape} must match (T,)")
     if min_length < 1 or distance < 1 or (half_width is not None and half_width < 0):
         raise ValueError("min_length and distance must be >= 1 and half_width >= 0")
+    if width_level is not None and not 0.0 <= width_level <= 1.0:
+        raise ValueError(f"width_level must lie in [0, 1], got {width_level}")
     if y.size == 0:
         return []
 
     if method == "threshold":
         spans = _runs(y >= threshold)
     elif method == "peak":
-        spans = _peak_spans(y, p, half_width, distance)
+        spans = _peak_spans(y, p, half_width, distance, width_level)
     else:
         raise ValueError(f"method must be 'threshold' or 'peak', got {method!r}")
 

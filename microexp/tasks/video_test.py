@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from microexp.eval.long_videos import megc_name, truth_of, write_fold
+from microexp.eval.long_videos import megc_name, truth_of, write_curves, write_fold
 from microexp.models.joint import JointNet, infer_clip
 
 log = logging.getLogger(__name__)
@@ -43,19 +43,22 @@ class VideoTest:
         self.curves.setdefault(int(batch["video"][0]), []).append((numbers, curve))
 
     def finish(self, datamodule: Any, out: Path) -> dict[str, Any]:
-        """Spot every test video, write the scorer's files into ``out``, return the flat
-        ``test/megc/...`` metrics."""
+        """Spot every test video, write the scorer's files and ``curves.csv`` into ``out``,
+        return the flat ``test/megc/...`` metrics."""
         videos = datamodule.test_set.videos
         spotting = datamodule.spotting
         stride = datamodule.frame_stride
-        predictions = {}
+        predictions, curves = {}, {}
         for v, parts in sorted(self.curves.items()):
             video = videos[v].video
+            key = (megc_name(video.dataset), video.video)
             numbers = np.concatenate([p[0] for p in parts])
             curve = np.concatenate([p[1] for p in parts])
+            curves[key] = (numbers, curve)
             found = spotting.intervals(curve, numbers, video.fps, stride)
             if found:
-                predictions[(megc_name(video.dataset), video.video)] = found
+                predictions[key] = found
+        write_curves(out, curves)
         fps = {megc_name(pv.video.dataset): pv.video.fps for pv in videos}
         metrics = write_fold(out, truth_of(pv.video for pv in videos), predictions, fps)
         log.info(

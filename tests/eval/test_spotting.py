@@ -100,6 +100,50 @@ def test_peak_method_threshold_is_mean_plus_p_range() -> None:
     )
 
 
+def test_peak_method_width_level_makes_each_interval_as_wide_as_its_peak() -> None:
+    frames = np.arange(100, 140)
+    # a tall triangle over 101..109 and a low one over 113..117; mean 0.159, max 1.0
+    y = np.zeros(40)
+    y[:20] = [
+        0,
+        0.2,
+        0.4,
+        0.6,
+        0.8,
+        1.0,
+        0.8,
+        0.6,
+        0.4,
+        0.2,
+        0,
+        0,
+        0,
+        0.15,
+        0.3,
+        0.45,
+        0.3,
+        0.15,
+        0,
+        0,
+    ]
+    # the run above the detection level (mean + 0.3 (max - mean) = 0.411) is the tip only
+    out = spot_intervals(y, frames, method="peak", p=0.3)
+    assert [(iv.start, iv.end) for iv in out] == [(103, 107), (115, 115)]
+    # a quarter of each peak's own height above the mean: the tall peak's level is 0.369, the
+    # low one's 0.232
+    out = spot_intervals(y, frames, method="peak", p=0.3, width_level=0.25)
+    assert [(iv.start, iv.end, iv.peak) for iv in out] == [(102, 108, 105), (114, 116, 115)]
+    # 0: everything above the mean around the peak
+    out = spot_intervals(y, frames, method="peak", p=0.3, width_level=0.0)
+    assert [(iv.start, iv.end) for iv in out] == [(101, 109), (114, 116)]
+    # a lower peak inside a higher one's run gives no second interval
+    twin = np.array([0, 0.5, 1.0, 0.7, 0.8, 0.3, 0, 0, 0, 0])
+    out = spot_intervals(twin, np.arange(10), method="peak", p=0.1, width_level=0.2)
+    assert [(iv.start, iv.end, iv.peak) for iv in out] == [(1, 4, 2)]
+    with pytest.raises(ValueError, match="width_level"):
+        spot_intervals(y, frames, method="peak", width_level=1.5)
+
+
 def test_peak_method_plateau_and_flat_curve() -> None:
     frames = np.arange(0, 9)
     y = np.array([0, 0.2, 0.9, 0.9, 0.9, 0.2, 0, 0, 0])

@@ -39,6 +39,10 @@ def test_long_video_fold_writes_the_scorers_files_and_scores(dataset: str, tmp_p
     }
     assert all(dataset_name == "CASME_sq" for dataset_name, _ in truth)
     read_predictions(run / "spots.csv")  # in the scorer's format (may hold no row)
+    curves = (run / "curves.csv").read_text().splitlines()
+    assert curves[0] == "dataset,video,frame,intensity"
+    test_steps = sum(pv.steps for pv in objects["datamodule"].test_set.videos)
+    assert len(curves) - 1 == test_steps  # one row per predicted step of every test video
     scorer = flat_metrics(json.loads((run / "megc.json").read_text()))
     for key in ("test/megc/overall_f1", "test/megc/micro_tp", "test/megc/macro_fn"):
         assert saved[key] == scorer[key]  # metrics.json holds the scorer's numbers exactly
