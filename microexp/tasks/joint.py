@@ -307,7 +307,8 @@ class JointTask(BaseTask):
         # under DDP each rank tested its own block of clips: all of them, in order, on every rank
         self.records = from_all_ranks(self.records)
         if self.video_test.seen:
-            scores = self.video_test.finish(self.trainer.datamodule, self.run_dir)
+            datamodule, rank0 = self.trainer.datamodule, self.trainer.is_global_zero
+            scores = self.video_test.finish(datamodule, self.run_dir, write=rank0)
             for name, value in scores.items():
                 if isinstance(value, int | float):  # float64: metrics.json gets the exact value
                     self.log(name, torch.tensor(value, dtype=torch.float64))

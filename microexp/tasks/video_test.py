@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from microexp.eval.long_videos import megc_name, truth_of, write_curves, write_fold
+from microexp.eval.long_videos import (
+    flat_metrics,
+    megc_name,
+    truth_of,
+    write_curves,
+    write_fold,
+)
+from microexp.eval.megc.spotting import score_spotting
 from microexp.models.joint import JointNet, infer_clip
 
 log = logging.getLogger(__name__)
@@ -42,9 +49,10 @@ class VideoTest:
         curve = out.intensity[0, :n].float().cpu().numpy()
         self.curves.setdefault(int(batch["video"][0]), []).append((numbers, curve))
 
-    def finish(self, datamodule: Any, out: Path) -> dict[str, Any]:
-        """Spot every test video, write the scorer's files and ``curves.csv`` into ``out``,
-        return the flat ``test/megc/...`` metrics."""
+    def finish(self, datamodule: Any, out: Path, write: bool = True) -> dict[str, Any]:
+        """Spot every test video, write the scorer's files and ``curves.csv`` into ``out``
+        (``write``: the one process that writes; under DDP every rank streams every test video
+        and gets the same scores), return the flat ``test/megc/...`` metrics."""
         videos = datamodule.test_set.videos
         spotting = datamodule.spotting
         stride = datamodule.frame_stride
@@ -58,9 +66,12 @@ class VideoTest:
             found = spotting.intervals(curve, numbers, video.fps, stride)
             if found:
                 predictions[key] = found
-        write_curves(out, curves)
         fps = {megc_name(pv.video.dataset): pv.video.fps for pv in videos}
-        metrics = write_fold(out, truth_of(pv.video for pv in videos), predictions, fps)
+        truth = truth_of(pv.video for pv in videos)
+        if not write:
+            return flat_metrics(score_spotting(truth, predictions, fps).to_json())
+        write_curves(out, curves)
+        metrics = write_fold(out, truth, predictions, fps)
         log.info(
             "long-video spotting: %d intervals in %d videos",
             sum(map(len, predictions.values())),

@@ -91,3 +91,30 @@ def test_pooled_folds_sum_the_counts(tmp_path: Path) -> None:
     assert main([str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]) == 0
     assert flat_metrics(json.loads(out.read_text())) == pooled
     assert main([str(tmp_path / "missing")]) == 2
+
+
+def test_video_test_writes_once_and_every_rank_gets_the_same_scores(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from microexp.tasks.video_test import VideoTest
+
+    video = _video("15_0101", [Expression(20, 25, 30, "micro")])
+    numbers = np.arange(1, 61)
+    curve = np.where((numbers >= 20) & (numbers <= 30), 1.0, 0.0)
+    datamodule = SimpleNamespace(
+        test_set=SimpleNamespace(videos=[SimpleNamespace(video=video)]),
+        spotting=VideoSpotting(method="threshold", threshold=0.5, smooth_s=0.0),
+        frame_stride=1,
+    )
+    tests = []
+    for _ in range(2):
+        hook = VideoTest()
+        hook.curves = {0: [(numbers[:30], curve[:30]), (numbers[30:], curve[30:])]}
+        tests.append(hook)
+    other = tests[1].finish(datamodule, tmp_path / "rank1", write=False)
+    assert not (tmp_path / "rank1").exists()  # only the writing rank writes
+    written = tests[0].finish(datamodule, tmp_path / "rank0")
+    assert written == other and written["test/megc/micro_tp"] == 1
+    rows = (tmp_path / "rank0" / "curves.csv").read_text().splitlines()
+    assert rows[0] == "dataset,video,frame,intensity" and len(rows) == 61
+    assert rows[20] == "CASME_sq,15_0101,20,1"
