@@ -309,6 +309,8 @@ class JointTask(BaseTask):
         if self.video_test.seen:
             datamodule, rank0 = self.trainer.datamodule, self.trainer.is_global_zero
             scores = self.video_test.finish(datamodule, self.run_dir, write=rank0)
+            if self.video_test.figure is not None:
+                self.log_images({"test/spots": self.video_test.figure})
             for name, value in scores.items():
                 if isinstance(value, int | float):  # float64: metrics.json gets the exact value
                     self.log(name, torch.tensor(value, dtype=torch.float64))

@@ -20,6 +20,7 @@ from microexp.eval.long_videos import (
     write_fold,
 )
 from microexp.eval.megc.spotting import score_spotting
+from microexp.eval.video_plots import plot_video_curves
 from microexp.models.joint import JointNet, infer_clip
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class VideoTest:
 
     def __init__(self) -> None:
         self.hidden: torch.Tensor | None = None
+        self.figure: Path | None = None  #: spots.png, once written
         self.curves: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
 
     @property
@@ -72,6 +74,7 @@ class VideoTest:
             return flat_metrics(score_spotting(truth, predictions, fps).to_json())
         write_curves(out, curves)
         metrics = write_fold(out, truth, predictions, fps)
+        self.figure = plot_video_curves(out / "spots.png", curves, truth, predictions)
         log.info(
             "long-video spotting: %d intervals in %d videos",
             sum(map(len, predictions.values())),

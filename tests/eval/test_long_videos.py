@@ -118,3 +118,5 @@ def test_video_test_writes_once_and_every_rank_gets_the_same_scores(tmp_path: Pa
     rows = (tmp_path / "rank0" / "curves.csv").read_text().splitlines()
     assert rows[0] == "dataset,video,frame,intensity" and len(rows) == 61
     assert rows[20] == "CASME_sq,15_0101,20,1"
+    assert tests[0].figure == tmp_path / "rank0" / "spots.png" and tests[0].figure.stat().st_size
+    assert tests[1].figure is None

@@ -41,6 +41,7 @@ def test_long_video_fold_writes_the_scorers_files_and_scores(dataset: str, tmp_p
     read_predictions(run / "spots.csv")  # in the scorer's format (may hold no row)
     logged = (run / "csv" / "metrics.csv").read_text().splitlines()[0].split(",")
     assert "train/frame_accuracy" not in logged  # long videos have no class to score
+    assert (run / "spots.png").stat().st_size > 0
     curves = (run / "curves.csv").read_text().splitlines()
     assert curves[0] == "dataset,video,frame,intensity"
     test_steps = sum(pv.steps for pv in objects["datamodule"].test_set.videos)
