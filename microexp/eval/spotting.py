@@ -13,6 +13,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from microexp.eval.megc.matching import match_intervals as megc_match
 from microexp.states import classify_states
 
 logger = logging.getLogger(__name__)
@@ -234,29 +235,19 @@ def match_intervals(
 ) -> Match:
     """Match one video's predicted intervals to its ground truth (MEGC rule).
 
-    A prediction is a true positive when its IoU (inclusive frame sets) with a ground truth not
-    yet matched is ``>= iou_threshold`` (0.5 itself counts). Pairs are taken greedily by IoU,
-    highest first (ties: higher prediction score, then earlier prediction), and each ground truth
-    and each prediction is matched at most once. Unmatched predictions are false positives,
-    unmatched ground truths false negatives.
+    A prediction is a true positive when its IoU (inclusive frame sets) with a ground truth is
+    ``>= iou_threshold`` (0.5 itself counts), each ground truth and each prediction matched at
+    most once, with as many pairs as possible (a maximum one-to-one matching, then the largest
+    total IoU: :func:`microexp.eval.megc.matching.match_intervals`, the scorer's own; a greedy
+    pass by IoU can spend a prediction on a truth that another prediction alone could find).
+    Unmatched predictions are false positives, unmatched ground truths false negatives.
     """
-    candidates = []
-    for i, pred in enumerate(predictions):
-        for j, gt in enumerate(ground_truth):
-            iou = pred.iou(gt)
-            if iou >= iou_threshold - 1e-12 and iou > 0:
-                candidates.append((-iou, -pred.score, i, j))
-    used_pred: set[int] = set()
-    used_gt: set[int] = set()
-    pairs = []
-    for neg_iou, _, i, j in sorted(candidates):
-        if i in used_pred or j in used_gt:
-            continue
-        used_pred.add(i)
-        used_gt.add(j)
-        pairs.append((i, j, -neg_iou))
-    tp = len(pairs)
-    return Match(tp=tp, fp=len(predictions) - tp, fn=len(ground_truth) - tp, pairs=tuple(pairs))
+    found = megc_match(
+        [(p.start, p.end) for p in predictions],
+        [(t.start, t.end) for t in ground_truth],
+        iou_threshold,
+    )
+    return Match(tp=found.tp, fp=found.fp, fn=found.fn, pairs=found.pairs)
 
 
 def interval_scores(

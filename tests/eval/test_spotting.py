@@ -210,7 +210,7 @@ def test_counts_are_summed_over_videos() -> None:
     assert s["f1"] == pytest.approx(2 * 2 / (2 * 2 + 3 + 2))
 
 
-def test_greedy_matching_takes_highest_iou_first() -> None:
+def test_matching_takes_the_most_pairs_then_the_highest_iou() -> None:
     gts = [Interval(0, 9), Interval(20, 29)]
     preds = [Interval(1, 9), Interval(0, 11), Interval(20, 27)]  # IoU 0.9, 10/12, 0.8
     m = match_intervals(preds, gts)
@@ -220,6 +220,11 @@ def test_greedy_matching_takes_highest_iou_first() -> None:
     wide = [Interval(0, 29)]
     m = match_intervals(wide, [Interval(0, 14), Interval(15, 29)])
     assert (m.tp, m.fp, m.fn) == (1, 0, 1)
+    # The tie: every eligible pair has IoU 0.5; a greedy pass paired [0, 9] with
+    # [0, 4] and found one hit where two exist
+    m = match_intervals([Interval(0, 9), Interval(-5, 4)], [Interval(0, 4), Interval(5, 9)])
+    assert (m.tp, m.fp, m.fn) == (2, 0, 0)
+    assert {(i, j) for i, j, _ in m.pairs} == {(0, 1), (1, 0)}
 
 
 # --------------------------------------------------------------------------- states
