@@ -131,21 +131,17 @@ def _peak_spans(
         if half_width is not None:
             spans.append((max(idx - half_width, 0), min(idx + half_width, y.size - 1)))
         elif width_level is not None:
-            span = _run_around(y >= mean + width_level * (y[idx] - mean), idx)
+            span = _run_holding(_runs(y >= mean + width_level * (y[idx] - mean)), idx)
             if y[span[0] : span[1] + 1].max() <= y[idx]:  # else a higher peak's span holds it
                 spans.append(span)
         else:
-            spans.append(next(r for r in runs if r[0] <= idx <= r[1]))
+            spans.append(_run_holding(runs, idx))
     return sorted(set(spans))
 
 
-def _run_around(mask: np.ndarray, idx: int) -> tuple[int, int]:
-    """The run of True entries of ``mask`` that holds ``idx`` (``mask[idx]`` is True)."""
-    outside = np.flatnonzero(~mask)
-    before, after = outside[outside < idx], outside[outside > idx]
-    start = int(before[-1]) + 1 if before.size else 0
-    end = int(after[0]) - 1 if after.size else mask.size - 1
-    return start, end
+def _run_holding(runs: list[tuple[int, int]], idx: int) -> tuple[int, int]:
+    """The run of ``runs`` (:func:`_runs`) that holds ``idx``."""
+    return next(r for r in runs if r[0] <= idx <= r[1])
 
 
 def spot_intervals(
