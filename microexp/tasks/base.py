@@ -15,6 +15,9 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 from torch import nn
+from torchmetrics import MetricCollection
+
+from microexp.eval.metrics import FrameAUROC
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,28 @@ class BaseTask(pl.LightningModule):
             f"(clips: {clips}); stopping instead of training on. Lower the learning rate or "
             "check these clips' frames and flow."
         )
+
+    # ------------------------------------------------------------------ epoch scores
+
+    def start_epoch(self, metrics: MetricCollection) -> None:
+        """An empty update of every frame AUC: a rank that gets no clip (fewer clips than
+        ranks) then gathers frame lists of the right type with the others."""
+        empty = torch.zeros(0, device=self.device)
+        for metric in metrics.values():
+            if isinstance(metric, FrameAUROC):
+                metric.update(empty, empty.long())
+
+    def log_defined_scores(self, metrics: MetricCollection) -> None:
+        """Log the epoch's scores that are defined (never NaN), then start the next epoch. Under
+        DDP a metric gathers the ranks' states when computed, so every rank computes those that
+        any rank updated."""
+        called = from_all_ranks([[m.update_called for m in metrics.values()]])
+        for (name, metric), *flags in zip(metrics.items(), *called):
+            if any(flags):
+                value = metric.compute()
+                if torch.isfinite(value):
+                    self.log(name, value.float())
+        metrics.reset()
 
     # ------------------------------------------------------------------ checkpoints
 

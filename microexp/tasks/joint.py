@@ -263,37 +263,18 @@ class JointTask(BaseTask):
         metrics["auc"].update(scores, batch["inside"][valid].long())
         metrics["phase_auc"].update(scores, (batch["intensity"][valid] >= PHASE_LEVEL).long())
 
-    def _start_epoch(self, metrics: MetricCollection) -> None:
-        """An empty update of the frame AUCs: a rank that gets no clip (fewer clips than ranks)
-        then gathers frame lists of the right type with the others."""
-        empty = torch.zeros(0, device=self.device)
-        for key in ("auc", "phase_auc"):
-            metrics[key].update(empty, empty.long())
-
-    def _log_scores(self, metrics: MetricCollection) -> None:
-        """Log the epoch's scores that are defined (never NaN), then start the next epoch. Under
-        DDP a metric gathers the ranks' states when computed, so every rank computes those that
-        any rank updated."""
-        called = from_all_ranks([[m.update_called for m in metrics.values()]])
-        for (name, metric), *flags in zip(metrics.items(), *called):
-            if any(flags):
-                value = metric.compute()
-                if torch.isfinite(value):
-                    self.log(name, value.float())
-        metrics.reset()
-
     def on_validation_epoch_start(self) -> None:
-        self._start_epoch(self.val_metrics)
+        self.start_epoch(self.val_metrics)
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, self.val_metrics, keep=False)
 
     def on_validation_epoch_end(self) -> None:
-        self._log_scores(self.val_metrics)
+        self.log_defined_scores(self.val_metrics)
 
     def on_test_epoch_start(self) -> None:
         self.records = []
-        self._start_epoch(self.test_metrics)
+        self.start_epoch(self.test_metrics)
         self.video_test = VideoTest()
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
@@ -303,7 +284,7 @@ class JointTask(BaseTask):
         self._evaluate(batch, self.test_metrics, keep=True)
 
     def on_test_epoch_end(self) -> None:
-        self._log_scores(self.test_metrics)
+        self.log_defined_scores(self.test_metrics)
         # under DDP each rank tested its own block of clips: all of them, in order, on every rank
         self.records = from_all_ranks(self.records)
         if self.video_test.seen:

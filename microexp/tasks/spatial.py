@@ -102,26 +102,24 @@ class SegmentationTask(BaseTask):
         metrics["auc"].update(probs.mean(dim=(1, 2, 3)), batch["inside"][valid].long())
         n = int(valid.sum())
         self.log(f"{prefix}/loss", self._loss(logits, target), batch_size=n)
-        self.log(f"{prefix}/iou", metrics["iou"], on_step=False, on_epoch=True, batch_size=n)
 
-    def _log_auc(self, metrics: MetricCollection, prefix: str) -> None:
-        """The epoch's frame AUC, when it is defined on the frames seen."""
-        value = metrics["auc"].compute()
-        if torch.isfinite(value):
-            self.log(f"{prefix}/auc", value.float())
-        metrics["auc"].reset()
+    def on_validation_epoch_start(self) -> None:
+        self.start_epoch(self.val_metrics)
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, self.val_metrics, "val")
 
     def on_validation_epoch_end(self) -> None:
-        self._log_auc(self.val_metrics, "val")
+        self.log_defined_scores(self.val_metrics)
+
+    def on_test_epoch_start(self) -> None:
+        self.start_epoch(self.test_metrics)
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, self.test_metrics, "test")
 
     def on_test_epoch_end(self) -> None:
-        self._log_auc(self.test_metrics, "test")
+        self.log_defined_scores(self.test_metrics)
 
 
 class SpatialTask(SegmentationTask):

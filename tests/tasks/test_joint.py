@@ -260,7 +260,7 @@ def test_evaluation_of_clips_cut_at_onset_and_offset(monkeypatch: pytest.MonkeyP
     assert (first.ref_flow_apex, second.ref_flow_apex) == (202, 204)
     logged: dict[str, float] = {}
     monkeypatch.setattr(task, "log", lambda name, value, **_: logged.__setitem__(name, value))
-    task._log_scores(task.test_metrics)
+    task.log_defined_scores(task.test_metrics)
     # no frame outside the intervals: frame AUC and interval F1 are not logged (never NaN)
     assert "test/auc" not in logged and "test/spot_f1" not in logged
     assert all(math.isfinite(float(v)) for v in logged.values())
